@@ -1,0 +1,65 @@
+/**
+ * RFC 6455 section 5.3: client-to-server masking. Every payload byte i is XORed with
+ * mask key byte (i mod 4). Masking and unmasking are the same operation.
+ *
+ * The hot loop works on 32-bit words: the four key bytes are rotated to the position of the first
+ * word-aligned byte and packed into one word, then the aligned middle of the buffer is XORed a word
+ * at a time through a Uint32Array view. Only the (at most 3 + 3) unaligned edge bytes go one by one.
+ */
+
+/** Uint32Array reads memory in platform order; the packed key word must follow it. */
+const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
+
+/** Below this many bytes creating a Uint32Array view costs more than the byte loop saves. */
+const WORD_LOOP_THRESHOLD = 32;
+
+/**
+ * XORs `data` in place with the 4-byte `mask` (bytes mask[0..3]).
+ * @param offset position in the mask cycle of data[0]: pass the number of payload bytes already
+ *   unmasked when a payload arrives in several pieces (only `offset & 3` matters).
+ */
+export function applyMask(data: Buffer, mask: Buffer, offset = 0): void {
+  maskRange(data, 0, data.length, mask, 0, offset);
+}
+
+/**
+ * The allocation-free core of {@link applyMask}: XORs data[start, end) in place with the key stored
+ * at key[keyStart .. keyStart + 3], data[start] being at position `phase` of the mask cycle.
+ * Lets the encoder mask a payload with the key it just wrote into the same frame buffer.
+ */
+export function maskRange(
+  data: Uint8Array,
+  start: number,
+  end: number,
+  key: Uint8Array,
+  keyStart: number,
+  phase: number,
+): void {
+  let i = start;
+  let p = phase & 3;
+
+  if (end - start >= WORD_LOOP_THRESHOLD) {
+    // Byte loop up to the first 4-byte aligned address (a Uint32Array view must be aligned).
+    const misalignment = (data.byteOffset + i) & 3;
+    const lead = misalignment === 0 ? 0 : 4 - misalignment;
+    for (const leadEnd = i + lead; i < leadEnd; i++, p = (p + 1) & 3) {
+      data[i]! ^= key[keyStart + p]!;
+    }
+    const words = (end - i) >>> 2;
+    // Key bytes as they line up with the 4 bytes of each aligned word.
+    const r0 = key[keyStart + p]!;
+    const r1 = key[keyStart + ((p + 1) & 3)]!;
+    const r2 = key[keyStart + ((p + 2) & 3)]!;
+    const r3 = key[keyStart + ((p + 3) & 3)]!;
+    const keyWord = LITTLE_ENDIAN
+      ? (r0 | (r1 << 8) | (r2 << 16) | (r3 << 24)) >>> 0
+      : ((r0 << 24) | (r1 << 16) | (r2 << 8) | r3) >>> 0;
+    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
+    for (let w = 0; w < words; w++) view[w]! ^= keyWord;
+    i += words << 2; // a whole number of words keeps the phase unchanged
+  }
+
+  for (; i < end; i++, p = (p + 1) & 3) {
+    data[i]! ^= key[keyStart + p]!;
+  }
+}

@@ -1,0 +1,111 @@
+import { connect as netConnect, isIP, type Socket } from 'node:net';
+import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
+import { Defaults } from '../protocol/constants.js';
+import { HttpHeadParser } from '../protocol/http-head.js';
+import { buildClientRequest, verifyServerResponse } from '../protocol/handshake-client.js';
+import type { DeflateOptions } from '../protocol/permessage-deflate.js';
+import { WebSocketConnection, type ConnectionOptions } from './connection.js';
+
+export interface ClientOptions {
+  /** Subprotocols to offer, in order of preference. */
+  protocols?: readonly string[];
+  /** Extra request headers (e.g. Origin, Authorization). */
+  headers?: Record<string, string>;
+  /** Offer permessage-deflate: false (default), true for the defaults, or parameters. */
+  deflate?: boolean | DeflateOptions;
+  /** Largest incoming message in bytes. */
+  maxPayload?: number;
+  /** Time allowed for TCP/TLS connect plus the opening handshake. */
+  handshakeTimeoutMs?: number;
+  closeTimeoutMs?: number;
+  /** Extra options for tls.connect on wss:// URLs (ca, rejectUnauthorized, servername ...). */
+  tls?: TlsOptions;
+}
+
+/** Opens a WebSocket connection to a ws:// or wss:// URL; resolves once the server accepted the handshake. */
+export function connect(url: string | URL, options: ClientOptions = {}): Promise<WebSocketConnection> {
+  let target: URL;
+  try {
+    target = new URL(url);
+  } catch {
+    return Promise.reject(new TypeError(`invalid WebSocket URL: ${String(url)}`));
+  }
+  if (target.protocol === 'http:') target.protocol = 'ws:';
+  if (target.protocol === 'https:') target.protocol = 'wss:';
+  if (target.protocol !== 'ws:' && target.protocol !== 'wss:') {
+    return Promise.reject(new TypeError(`unsupported URL scheme ${target.protocol} (use ws: or wss:)`));
+  }
+  if (target.hash !== '') return Promise.reject(new TypeError('a WebSocket URL must not have a fragment'));
+  const secure = target.protocol === 'wss:';
+  const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
+  const port = target.port === '' ? (secure ? 443 : 80) : Number(target.port);
+  const deflate = options.deflate === true ? {} : options.deflate === undefined ? false : options.deflate;
+  const requestOptions: Parameters<typeof buildClientRequest>[1] = { deflate };
+  if (options.protocols !== undefined) requestOptions.protocols = options.protocols;
+  if (options.headers !== undefined) requestOptions.headers = options.headers;
+  const handshake = buildClientRequest(target, requestOptions);
+  const timeoutMs = options.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs;
+
+  return new Promise<WebSocketConnection>((resolve, reject) => {
+    const socket: Socket = secure
+      ? tlsConnect({
+          host,
+          port,
+          ALPNProtocols: ['http/1.1'],
+          ...(isIP(host) === 0 ? { servername: host } : {}),
+          ...options.tls,
+        })
+      : netConnect({ host, port });
+    const head = new HttpHeadParser('response');
+    let settled = false;
+    const fail = (error: Error): void => {
+      if (settled) return;
+      settled = true;
+      clearTimeout(timer);
+      socket.destroy();
+      reject(error);
+    };
+    const timer = setTimeout(() => fail(new Error(`WebSocket handshake with ${target.host} timed out after ${timeoutMs} ms`)), timeoutMs);
+    const onData = (chunk: Buffer): void => {
+      let response;
+      try {
+        response = head.push(chunk);
+        if (response === null) return;
+        const accepted = verifyServerResponse(response, handshake);
+        settled = true;
+        clearTimeout(timer);
+        socket.removeListener('data', onData);
+        socket.removeListener('error', onError);
+        socket.removeListener('close', onClose);
+        socket.pause();
+        const connOptions: ConnectionOptions = {
+          role: 'client',
+          url: target.pathname + target.search,
+          protocol: accepted.protocol,
+          extensions: accepted.extensions,
+          deflate: accepted.deflate,
+          maxPayload: options.maxPayload ?? Defaults.maxPayload,
+        };
+        if (options.closeTimeoutMs !== undefined) connOptions.closeTimeoutMs = options.closeTimeoutMs;
+        if (deflate !== false) {
+          if (deflate.level !== undefined) connOptions.deflateLevel = deflate.level;
+          if (deflate.threshold !== undefined) connOptions.deflateThreshold = deflate.threshold;
+        }
+        const conn = new WebSocketConnection(socket, connOptions);
+        const rest = head.rest;
+        resolve(conn);
+        // Start reading only after the caller's `await` resumed and attached its listeners, so frames that
+        // arrived together with the 101 response are not emitted to nobody.
+        setImmediate(() => conn.start(rest));
+      } catch (error) {
+        fail(error instanceof Error ? error : new Error(String(error)));
+      }
+    };
+    const onError = (error: Error): void => fail(error);
+    const onClose = (): void => fail(new Error(`connection to ${target.host} closed during the WebSocket handshake`));
+    socket.on('data', onData);
+    socket.on('error', onError);
+    socket.on('close', onClose);
+    socket.once(secure ? 'secureConnect' : 'connect', () => socket.write(handshake.request));
+  });
+}

@@ -1,0 +1,343 @@
+import { EventEmitter } from 'node:events';
+import type { Socket } from 'node:net';
+import { CloseCode, Defaults, Opcode, type Role } from '../protocol/constants.js';
+import type { ProtocolError } from '../protocol/errors.js';
+import { FrameParser, type FrameSink } from '../protocol/frame-parser.js';
+import { encodeClosePayload, encodeFrame, encodeFrameHeader, encodeTextFrame } from '../protocol/frame-encoder.js';
+import { PerMessageDeflate } from '../protocol/deflate-codec.js';
+import type { DeflateParams } from '../protocol/permessage-deflate.js';
+import { ReadyState, type ReadyStateValue } from './ready-state.js';
+import { enqueueWrite, flushWriter, type CoalescedWriter } from './write-coalescer.js';
+import { unwatchClosing, watchClosing, type ClosingConnection } from './close-sweeper.js';
+import type { PreparedMessage } from './prepared-message.js';
+
+export interface ConnectionEvents {
+  message: [data: Buffer, isText: boolean];
+  close: [code: number, reason: string];
+  drain: [];
+  ping: [payload: Buffer];
+  pong: [payload: Buffer];
+  error: [error: Error];
+}
+
+export interface ConnectionOptions {
+  role: Role;
+  /** Path and query of the upgrade request. */
+  url: string;
+  protocol: string;
+  extensions: string;
+  deflate: DeflateParams | null;
+  deflateLevel?: number;
+  deflateThreshold?: number;
+  maxPayload: number;
+  closeTimeoutMs?: number;
+}
+
+export interface SendOptions {
+  /** For Buffer data: false sends it as a text frame (the caller vouches it is UTF-8). Default true. */
+  binary?: boolean;
+  /** false forces an uncompressed frame even when permessage-deflate was negotiated. */
+  compress?: boolean;
+}
+
+/** Payloads above this are written as header + payload (writev) instead of being copied into one frame. */
+const ZERO_COPY_THRESHOLD = 64 * 1024;
+const EMPTY = Buffer.alloc(0);
+const kConnection = Symbol('tickstream.connection');
+type OwnedSocket = Socket & { [kConnection]?: WebSocketConnection };
+
+/**
+ * One WebSocket connection over a Node socket, in either role.
+ *
+ * It owns the socket after the handshake: feeds bytes to the sans-I/O FrameParser (it is the parser's sink),
+ * encodes outgoing frames, runs the closing handshake (section 7) and reports exactly one 'close'.
+ * Memory matters at 10k+ idle connections, so the parser and the inflater are created on first use and the
+ * socket listeners are shared module functions (no closures per connection).
+ */
+export class WebSocketConnection extends EventEmitter<ConnectionEvents> implements FrameSink, CoalescedWriter, ClosingConnection {
+  readonly socket: Socket;
+  readonly role: Role;
+  readonly url: string;
+  readonly protocol: string;
+  readonly extensions: string;
+  readonly remoteAddress: string | undefined;
+
+  /** Free slot for the application (the hub keeps its session here). */
+  data: unknown = undefined;
+
+  // CoalescedWriter
+  pending: Buffer | Buffer[] | null = null;
+  pendingBytes = 0;
+  // ClosingConnection
+  closeDeadline = 0;
+  // Heartbeat bookkeeping, read by the server's single sweep timer.
+  awaitingPong = false;
+  lastSeenAt = 0;
+
+  private state: ReadyStateValue = ReadyState.OPEN;
+  private parser: FrameParser | null = null;
+  private readonly maxPayload: number;
+  private readonly closeTimeoutMs: number;
+  private readonly deflateParams: DeflateParams | null;
+  private readonly deflateLevel: number | undefined;
+  private readonly deflateThreshold: number | undefined;
+  private codec: PerMessageDeflate | null = null;
+  private closeSent = false;
+  private closeReceived = false;
+  private failed = false;
+  private endAfterFlush = false;
+  private closeCode: number = CloseCode.Abnormal;
+  private closeReason = '';
+
+  constructor(socket: Socket, options: ConnectionOptions) {
+    super();
+    this.socket = socket;
+    this.role = options.role;
+    this.url = options.url;
+    this.protocol = options.protocol;
+    this.extensions = options.extensions;
+    this.remoteAddress = socket.remoteAddress;
+    this.maxPayload = options.maxPayload;
+    this.closeTimeoutMs = options.closeTimeoutMs ?? Defaults.closeTimeoutMs;
+    this.deflateParams = options.deflate;
+    this.deflateLevel = options.deflateLevel;
+    this.deflateThreshold = options.deflateThreshold;
+    (socket as OwnedSocket)[kConnection] = this;
+    socket.setNoDelay(true);
+    socket.setTimeout(0);
+    socket.on('close', onSocketClose);
+    socket.on('error', onSocketError);
+    socket.on('end', onSocketEnd);
+    socket.on('drain', onSocketDrain);
+  }
+
+  /** Starts reading: `head` holds bytes that arrived together with the handshake. */
+  start(head: Buffer | null): void {
+    this.lastSeenAt = Date.now();
+    if (head !== null && head.length > 0) this.receive(head);
+    if (this.socket.destroyed) return;
+    this.socket.on('data', onSocketData);
+    this.socket.resume();
+  }
+
+  get readyState(): ReadyStateValue {
+    return this.state;
+  }
+
+  /** Whether permessage-deflate was negotiated on this connection. */
+  get deflate(): boolean {
+    return this.deflateParams !== null;
+  }
+
+  /** Bytes accepted by send() but not yet handed to the kernel. */
+  get bufferedAmount(): number {
+    return this.pendingBytes + this.socket.writableLength;
+  }
+
+  /** Sends a string as a text frame, a Buffer as a binary frame (or text with `binary: false`). */
+  send(data: string | Buffer, options?: SendOptions): boolean {
+    if (this.state !== ReadyState.OPEN) return false;
+    const isText = typeof data === 'string' || options?.binary === false;
+    const opcode = isText ? Opcode.Text : Opcode.Binary;
+    const mask = this.role === 'client';
+    if (this.deflateParams !== null && options?.compress !== false) {
+      const bytes = typeof data === 'string' ? Buffer.from(data, 'utf8') : data;
+      const codec = this.getCodec();
+      if (codec.shouldCompress(bytes.length)) {
+        this.writeFrame(encodeFrame(opcode, codec.deflate(bytes), { rsv1: true, mask }));
+        return true;
+      }
+      data = bytes;
+    }
+    if (typeof data === 'string') {
+      this.writeFrame(encodeTextFrame(data, { mask }));
+    } else if (!mask && data.length > ZERO_COPY_THRESHOLD) {
+      this.writeFrame(encodeFrameHeader(opcode, data.length, true, false, null));
+      this.writeFrame(data);
+    } else {
+      this.writeFrame(encodeFrame(opcode, data, { mask }));
+    }
+    return true;
+  }
+
+  /** Writes a message encoded once for many connections (see PreparedMessage). */
+  sendPrepared(message: PreparedMessage): boolean {
+    if (this.state !== ReadyState.OPEN) return false;
+    if (this.role === 'client') return this.send(message.payload, { binary: !message.isText });
+    const params = this.deflateParams;
+    this.writeFrame(params === null ? message.frame : message.frameForDeflate(params.serverMaxWindowBits));
+    return true;
+  }
+
+  ping(payload: Buffer | string = EMPTY): boolean {
+    if (this.state !== ReadyState.OPEN) return false;
+    const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
+    if (bytes.length > 125) throw new RangeError('ping payload must be at most 125 bytes');
+    this.writeFrame(encodeFrame(Opcode.Ping, bytes, { mask: this.role === 'client' }));
+    return true;
+  }
+
+  /** Starts the closing handshake (section 7.1.2). The 'close' event follows when it completes or times out. */
+  close(code: number = CloseCode.Normal, reason = ''): void {
+    if (this.state !== ReadyState.OPEN) return;
+    const payload = code === CloseCode.NoStatus ? EMPTY : encodeClosePayload(code, reason);
+    this.closeCode = code;
+    this.closeReason = reason;
+    this.sendClose(payload);
+    if (this.closeReceived) this.endSocket();
+  }
+
+  /** Drops the TCP connection at once, without a closing handshake. */
+  terminate(): void {
+    if (this.state === ReadyState.CLOSED) return;
+    this.state = ReadyState.CLOSING;
+    this.socket.destroy();
+  }
+
+  // ---- FrameSink: called by the parser ----
+
+  onMessage(data: Buffer, isText: boolean): void {
+    this.emit('message', data, isText);
+  }
+
+  onPing(payload: Buffer): void {
+    if (this.state === ReadyState.OPEN) {
+      this.writeFrame(encodeFrame(Opcode.Pong, payload, { mask: this.role === 'client' }));
+    }
+    if (this.listenerCount('ping') > 0) this.emit('ping', payload);
+  }
+
+  onPong(payload: Buffer): void {
+    if (this.listenerCount('pong') > 0) this.emit('pong', payload);
+  }
+
+  onClose(code: number, reason: string): void {
+    this.closeReceived = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    if (!this.closeSent) {
+      // Echo the peer's status code (section 5.5.1); 1005 means it sent none, so we send none either.
+      this.sendClose(code === CloseCode.NoStatus ? EMPTY : encodeClosePayload(code));
+    }
+    // Both close frames exchanged: the server closes TCP first (section 7.1.1); a client waits for it.
+    if (this.role === 'server') this.endSocket();
+  }
+
+  onProtocolError(error: ProtocolError): void {
+    this.failed = true;
+    this.closeCode = error.closeCode;
+    this.closeReason = error.message;
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+    if (!this.closeSent) this.sendClose(encodeClosePayload(error.closeCode, truncateReason(error.message)));
+    this.endSocket(); // section 7.1.7: fail the connection
+  }
+
+  // ---- internals ----
+
+  /** Bytes from the socket. */
+  receive(chunk: Buffer): void {
+    this.lastSeenAt = Date.now();
+    this.awaitingPong = false;
+    let parser = this.parser;
+    if (parser === null) {
+      parser = this.parser = new FrameParser(this, {
+        role: this.role,
+        maxPayload: this.maxPayload,
+        inflater: this.deflateParams === null ? null : this.getCodec(),
+      });
+    }
+    parser.push(chunk);
+  }
+
+  afterFlush(): void {
+    if (this.endAfterFlush) {
+      this.endAfterFlush = false;
+      this.socket.end();
+    }
+  }
+
+  closeTimedOut(): void {
+    this.socket.destroy();
+  }
+
+  socketClosed(): void {
+    unwatchClosing(this);
+    this.state = ReadyState.CLOSED;
+    this.parser = null;
+    this.codec = null;
+    this.pending = null;
+    this.pendingBytes = 0;
+    // Without the peer's close frame the closure was abnormal (section 7.1.5), unless we failed the
+    // connection for a protocol violation: then the code we sent is the useful answer.
+    const code = this.closeReceived || this.failed ? this.closeCode : CloseCode.Abnormal;
+    this.emit('close', code, code === CloseCode.Abnormal ? '' : this.closeReason);
+  }
+
+  socketError(error: Error): void {
+    if (this.listenerCount('error') > 0) this.emit('error', error);
+  }
+
+  /** The peer half-closed TCP: nothing more will come, so close our side too. */
+  socketEnded(): void {
+    if (this.state === ReadyState.OPEN) this.state = ReadyState.CLOSING;
+    this.endSocket();
+  }
+
+  private getCodec(): PerMessageDeflate {
+    let codec = this.codec;
+    if (codec === null) {
+      const options: { level?: number; threshold?: number } = {};
+      if (this.deflateLevel !== undefined) options.level = this.deflateLevel;
+      if (this.deflateThreshold !== undefined) options.threshold = this.deflateThreshold;
+      codec = this.codec = new PerMessageDeflate(this.role, this.deflateParams!, options);
+    }
+    return codec;
+  }
+
+  private writeFrame(frame: Buffer): void {
+    enqueueWrite(this, frame);
+  }
+
+  private sendClose(payload: Buffer): void {
+    this.closeSent = true;
+    this.state = ReadyState.CLOSING;
+    this.writeFrame(encodeFrame(Opcode.Close, payload, { mask: this.role === 'client' }));
+    watchClosing(this, this.closeTimeoutMs);
+  }
+
+  /** Half-closes TCP once every queued frame (the close frame last) is handed to the socket. */
+  private endSocket(): void {
+    if (this.pending === null) {
+      this.socket.end();
+    } else {
+      this.endAfterFlush = true;
+      flushWriter(this);
+    }
+    watchClosing(this, this.closeTimeoutMs);
+  }
+}
+
+/** Close reasons are limited to 123 bytes (section 5.5: 125 minus the status code). */
+function truncateReason(reason: string): string {
+  if (Buffer.byteLength(reason) <= 123) return reason;
+  let out = reason.slice(0, 123);
+  while (Buffer.byteLength(out) > 123) out = out.slice(0, -1);
+  return out;
+}
+
+function onSocketData(this: OwnedSocket, chunk: Buffer): void {
+  this[kConnection]!.receive(chunk);
+}
+function onSocketClose(this: OwnedSocket): void {
+  this[kConnection]!.socketClosed();
+}
+function onSocketError(this: OwnedSocket, error: Error): void {
+  this[kConnection]!.socketError(error);
+}
+function onSocketEnd(this: OwnedSocket): void {
+  this[kConnection]!.socketEnded();
+}
+function onSocketDrain(this: OwnedSocket): void {
+  const conn = this[kConnection]!;
+  if (conn.listenerCount('drain') > 0) conn.emit('drain');
+}

@@ -1,0 +1,79 @@
+#!/usr/bin/env node
+// Builds the browser pages into dist/web/:
+//   web/src/dashboard.ts, web/src/console.ts  -> dist/web/assets/*.js (esbuild bundle, lightweight-charts inlined)
+//   web/*.html                                -> dist/web/*.html
+//   web/*.css                                 -> dist/web/assets/*.css
+// Usage: node scripts/build-web.mjs [--if-needed]
+//   --if-needed: do nothing when every output is newer than every file under web/ (used by `npm start`).
+// Prints exactly one line. Exported `buildWeb()` lets tests run the same build in-process.
+import { build } from 'esbuild';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { join, relative } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const webDir = join(root, 'web');
+const outDir = join(root, 'dist', 'web');
+const entryPoints = ['dashboard', 'console'];
+
+/** Newest modification time of any file below `dir` (0 when the directory is missing). */
+function newestMtime(dir) {
+  let newest = 0;
+  if (!existsSync(dir)) return 0;
+  for (const name of readdirSync(dir)) {
+    const p = join(dir, name);
+    const st = statSync(p);
+    newest = Math.max(newest, st.isDirectory() ? newestMtime(p) : st.mtimeMs);
+  }
+  return newest;
+}
+
+/** Oldest modification time of the files the build must produce (0 when one is missing). */
+function oldestOutput() {
+  const outputs = [
+    ...entryPoints.map((e) => join(outDir, 'assets', `${e}.js`)),
+    ...readdirSync(webDir).filter((n) => n.endsWith('.html')).map((n) => join(outDir, n)),
+  ];
+  let oldest = Infinity;
+  for (const p of outputs) {
+    if (!existsSync(p)) return 0;
+    oldest = Math.min(oldest, statSync(p).mtimeMs);
+  }
+  return oldest;
+}
+
+/** Builds dist/web; returns a one-line summary. */
+export async function buildWeb({ ifNeeded = false } = {}) {
+  if (ifNeeded && oldestOutput() > newestMtime(webDir)) return `build-web: ${relative(root, outDir)} is up to date`;
+  const started = performance.now();
+  rmSync(outDir, { recursive: true, force: true });
+  mkdirSync(join(outDir, 'assets'), { recursive: true });
+  const result = await build({
+    entryPoints: Object.fromEntries(entryPoints.map((e) => [e, join(webDir, 'src', `${e}.ts`)])),
+    outdir: join(outDir, 'assets'),
+    bundle: true,
+    format: 'esm',
+    target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
+    minify: true,
+    sourcemap: true,
+    metafile: true,
+    logLevel: 'warning',
+    tsconfig: join(webDir, 'tsconfig.json'),
+  });
+  for (const name of readdirSync(webDir)) {
+    if (name.endsWith('.html')) copyFileSync(join(webDir, name), join(outDir, name));
+    else if (name.endsWith('.css') || name.endsWith('.svg')) copyFileSync(join(webDir, name), join(outDir, 'assets', name));
+  }
+  const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
+  const ms = Math.round(performance.now() - started);
+  return `build-web: built ${relative(root, outDir)} (${entryPoints.length} bundles, ${(bytes / 1024).toFixed(0)} KiB incl. maps) in ${ms} ms`;
+}
+
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
+  try {
+    console.log(await buildWeb({ ifNeeded: process.argv.includes('--if-needed') }));
+  } catch (err) {
+    console.error(`build-web: failed: ${err instanceof Error ? err.message : String(err)}`);
+    process.exit(1);
+  }
+}

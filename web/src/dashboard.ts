@@ -1,0 +1,356 @@
+// Dashboard entry point: wires the socket, the watchlist table, the chart, search and preferences.
+import { BarStore, type Resolution } from './bars.js';
+import { ChartPanel, type ChartColors } from './chart-panel.js';
+import { QuoteSocket, type ConnectionState } from './connection.js';
+import { direction, formatChange, formatPercent, formatPrice, formatVolume } from './format.js';
+import * as prefs from './prefs.js';
+import { QuoteTable } from './quote-table.js';
+import { LiveStats } from './stats.js';
+import { SymbolSearch } from './symbol-search.js';
+import { CADENCES, type ClientCommand, type Quote, type ServerMessage, type SymbolInfo } from './wire.js';
+
+function byId<T extends HTMLElement>(id: string): T {
+  const el = document.getElementById(id);
+  if (el === null) throw new Error(`dashboard: #${id} missing from index.html`);
+  return el as T;
+}
+
+const ui = {
+  status: byId<HTMLButtonElement>('status'),
+  rate: byId('rate'),
+  quoteRate: byId('quote-rate'),
+  latency: byId('latency'),
+  cadence: byId<HTMLSelectElement>('cadence'),
+  colors: byId<HTMLSelectElement>('colors'),
+  count: byId('count'),
+  tbody: byId<HTMLTableSectionElement>('watchlist-body'),
+  empty: byId('watchlist-empty'),
+  search: byId<HTMLInputElement>('symbol-search'),
+  results: byId<HTMLUListElement>('search-results'),
+  chart: byId('chart'),
+  chartSymbol: byId('chart-symbol'),
+  chartName: byId('chart-name'),
+  chartLast: byId('chart-last'),
+  chartChange: byId('chart-change'),
+  chartKind: byId('chart-kind'),
+  chartResolution: byId('chart-resolution'),
+  details: byId('details'),
+  server: byId('server-info'),
+  toast: byId('toast'),
+};
+
+// ---- state -------------------------------------------------------------------------------------
+let watchlist = prefs.loadWatchlist();
+const watched = new Set(watchlist);
+let cadence = prefs.loadCadence(CADENCES, 1000);
+let colorConvention = prefs.loadColors();
+const chartPrefs = prefs.loadChartPrefs();
+let universe: SymbolInfo[] = [];
+const infoBySymbol = new Map<string, SymbolInfo>();
+const latest = new Map<string, Quote>();
+const bars = new BarStore();
+const stats = new LiveStats();
+let connection: ConnectionState = { kind: 'connecting', attempt: 0 };
+let nextCommandId = 1;
+
+// ---- colours -----------------------------------------------------------------------------------
+function applyColorConvention(): void {
+  document.documentElement.dataset['colors'] = colorConvention;
+  ui.colors.value = colorConvention;
+}
+
+function chartColors(): ChartColors {
+  const css = getComputedStyle(document.documentElement);
+  const v = (name: string): string => css.getPropertyValue(name).trim();
+  return { up: v('--up'), down: v('--down'), text: v('--muted'), grid: v('--grid'), accent: v('--accent'), muted: v('--muted') };
+}
+
+applyColorConvention();
+
+// ---- table & chart -----------------------------------------------------------------------------
+const table = new QuoteTable(ui.tbody, {
+  onSelect: (symbol) => selectSymbol(symbol),
+  onRemove: (symbol) => removeSymbol(symbol),
+});
+const chart = new ChartPanel(ui.chart, bars, chartPrefs.kind, chartPrefs.resolution, chartColors());
+
+function displayName(symbol: string): string {
+  return infoBySymbol.get(symbol)?.name ?? '';
+}
+
+function refreshCount(): void {
+  ui.count.textContent = String(watchlist.length);
+  ui.empty.hidden = watchlist.length > 0;
+}
+
+for (const symbol of watchlist) table.addRow(symbol, displayName(symbol));
+refreshCount();
+
+function selectSymbol(symbol: string | null): void {
+  table.select(symbol);
+  chartPrefs.symbol = symbol;
+  prefs.saveChartPrefs(chartPrefs);
+  const quote = symbol === null ? undefined : latest.get(symbol);
+  chart.show(symbol, quote?.prevClose ?? infoBySymbol.get(symbol ?? '')?.prevClose ?? null);
+  ui.chartSymbol.textContent = symbol ?? 'No symbol selected';
+  ui.chartName.textContent = symbol === null ? 'Click a row to chart it' : displayName(symbol);
+  renderChartHeader();
+}
+
+function renderChartHeader(): void {
+  const symbol = chart.selected;
+  const q = symbol === null ? undefined : latest.get(symbol);
+  if (q === undefined) {
+    ui.chartLast.textContent = '';
+    ui.chartChange.textContent = '';
+    ui.details.hidden = true;
+    return;
+  }
+  chart.setPrevClose(q.prevClose);
+  ui.chartLast.textContent = formatPrice(q.last);
+  ui.chartChange.textContent = `${formatChange(q.change)}  ${formatPercent(q.changePct)}`;
+  const dir = direction(q.change);
+  ui.chartChange.dataset['dir'] = dir > 0 ? 'up' : dir < 0 ? 'down' : 'flat';
+  ui.details.hidden = false;
+  setDetail('open', formatPrice(q.open));
+  setDetail('high', formatPrice(q.high));
+  setDetail('low', formatPrice(q.low));
+  setDetail('prev', formatPrice(q.prevClose));
+  setDetail('spread', formatPrice(q.ask - q.bid));
+  setDetail('volume', formatVolume(q.volume));
+}
+
+function setDetail(key: string, text: string): void {
+  const el = ui.details.querySelector<HTMLElement>(`[data-detail="${key}"]`);
+  if (el !== null && el.textContent !== text) el.textContent = text;
+}
+
+let headerFrame = false;
+function scheduleHeader(): void {
+  if (headerFrame) return;
+  headerFrame = true;
+  requestAnimationFrame(() => {
+    headerFrame = false;
+    renderChartHeader();
+  });
+}
+
+// ---- socket ------------------------------------------------------------------------------------
+function socketUrl(): string {
+  const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
+  const symbols = watchlist.map(encodeURIComponent).join(',');
+  return `${scheme}//${location.host}/ws?symbols=${symbols}&interval=${cadence}`;
+}
+
+function send(command: ClientCommand): void {
+  command.id = nextCommandId++;
+  socket.send(command); // when closed, the reconnect URL already carries the new state
+}
+
+function applyQuotes(quotes: readonly Quote[]): void {
+  const now = Date.now();
+  for (let i = 0; i < quotes.length; i++) {
+    const q = quotes[i]!;
+    stats.countQuote(now - q.ts);
+    if (!watched.has(q.symbol)) continue; // in flight when the symbol was removed
+    latest.set(q.symbol, q);
+    table.push(q);
+    if (bars.add(q.symbol, q.seq, q.ts, q.last) && q.symbol === chart.selected) {
+      chart.touch(q.symbol);
+      scheduleHeader();
+    }
+  }
+}
+
+function handleMessage(message: ServerMessage): void {
+  stats.countMessage();
+  switch (message.type) {
+    case 'quotes':
+    case 'snapshot':
+      applyQuotes(message.quotes);
+      break;
+    case 'welcome':
+      bars.resetSequences();
+      ui.server.textContent = `${message.server} ${message.version}`;
+      break;
+    case 'interval':
+      ui.cadence.value = String(message.interval);
+      break;
+    case 'error':
+      for (const s of message.symbols ?? []) table.markUnavailable(s, message.message);
+      showToast(`${message.code}: ${message.message}`);
+      break;
+    case 'subscriptions':
+    case 'heartbeat': // liveness is recorded by the socket for every message
+    case 'pong':
+      break;
+  }
+}
+
+const socket = new QuoteSocket({
+  url: socketUrl,
+  onMessage: handleMessage,
+  onState: (state) => {
+    connection = state;
+    renderStatus();
+  },
+});
+
+function renderStatus(): void {
+  const el = ui.status;
+  el.dataset['state'] = connection.kind;
+  switch (connection.kind) {
+    case 'connecting':
+      el.textContent = connection.attempt === 0 ? 'Connecting…' : `Connecting (attempt ${connection.attempt + 1})…`;
+      break;
+    case 'live':
+      el.textContent = 'Live';
+      break;
+    case 'reconnecting': {
+      const seconds = Math.max(0, Math.ceil((connection.at - Date.now()) / 1000));
+      el.textContent = `Reconnecting in ${seconds}s`;
+      break;
+    }
+    case 'offline':
+      el.textContent = 'Offline';
+      break;
+  }
+  el.title = connection.kind === 'reconnecting' ? 'Click to reconnect now' : '';
+}
+
+ui.status.addEventListener('click', () => socket.reconnectNow());
+
+// ---- watchlist editing -------------------------------------------------------------------------
+function addSymbol(symbol: string): void {
+  if (watched.has(symbol)) {
+    selectSymbol(symbol);
+    return;
+  }
+  watchlist.push(symbol);
+  watched.add(symbol);
+  prefs.saveWatchlist(watchlist);
+  table.addRow(symbol, displayName(symbol));
+  refreshCount();
+  send({ type: 'subscribe', symbols: [symbol] });
+  selectSymbol(symbol);
+}
+
+function removeSymbol(symbol: string): void {
+  if (!watched.has(symbol)) return;
+  watchlist = watchlist.filter((s) => s !== symbol);
+  watched.delete(symbol);
+  prefs.saveWatchlist(watchlist);
+  table.removeRow(symbol);
+  latest.delete(symbol);
+  bars.delete(symbol);
+  refreshCount();
+  send({ type: 'unsubscribe', symbols: [symbol] });
+  if (chart.selected === symbol) selectSymbol(watchlist[0] ?? null);
+}
+
+const search = new SymbolSearch({
+  input: ui.search,
+  list: ui.results,
+  universe: () => universe,
+  isWatched: (s) => watched.has(s),
+  onPick: addSymbol,
+});
+
+// ---- controls ----------------------------------------------------------------------------------
+ui.cadence.value = String(cadence);
+ui.cadence.addEventListener('change', () => {
+  cadence = Number(ui.cadence.value);
+  prefs.saveCadence(cadence);
+  send({ type: 'interval', interval: cadence });
+});
+
+ui.colors.addEventListener('change', () => {
+  colorConvention = ui.colors.value === 'red-up' ? 'red-up' : 'green-up';
+  prefs.saveColors(colorConvention);
+  applyColorConvention();
+  chart.setColors(chartColors());
+});
+
+function syncSegments(): void {
+  for (const b of ui.chartKind.querySelectorAll<HTMLButtonElement>('button')) {
+    b.setAttribute('aria-pressed', String(b.dataset['kind'] === chartPrefs.kind));
+  }
+  for (const b of ui.chartResolution.querySelectorAll<HTMLButtonElement>('button')) {
+    b.setAttribute('aria-pressed', String(Number(b.dataset['resolution']) === chartPrefs.resolution));
+  }
+}
+
+ui.chartKind.addEventListener('click', (event) => {
+  const kind = (event.target as HTMLElement).closest('button')?.dataset['kind'];
+  if (kind !== 'line' && kind !== 'candles') return;
+  chartPrefs.kind = kind;
+  prefs.saveChartPrefs(chartPrefs);
+  chart.setKind(kind);
+  syncSegments();
+});
+
+ui.chartResolution.addEventListener('click', (event) => {
+  const resolution = Number((event.target as HTMLElement).closest('button')?.dataset['resolution']);
+  if (resolution !== 5 && resolution !== 60) return;
+  chartPrefs.resolution = resolution as Resolution;
+  prefs.saveChartPrefs(chartPrefs);
+  chart.setResolution(chartPrefs.resolution);
+  syncSegments();
+});
+syncSegments();
+
+document.addEventListener('keydown', (event) => {
+  const target = event.target as HTMLElement;
+  const typing = target.closest('input, select, textarea') !== null;
+  if (event.key === '/' && !typing) {
+    event.preventDefault();
+    search.focus();
+  }
+});
+
+let toastTimer: ReturnType<typeof setTimeout> | undefined;
+function showToast(text: string): void {
+  ui.toast.textContent = text;
+  ui.toast.hidden = false;
+  clearTimeout(toastTimer);
+  toastTimer = setTimeout(() => (ui.toast.hidden = true), 5000);
+}
+
+// ---- once-a-second readout ---------------------------------------------------------------------
+setInterval(() => {
+  const s = stats.roll();
+  ui.rate.textContent = s.messagesPerSecond.toFixed(0);
+  ui.quoteRate.textContent = s.quotesPerSecond.toFixed(0);
+  ui.latency.textContent = s.medianLatencyMs === null ? '—' : `${Math.max(0, s.medianLatencyMs).toFixed(0)} ms`;
+  if (connection.kind === 'reconnecting') renderStatus();
+}, 1000);
+
+// ---- start -------------------------------------------------------------------------------------
+async function loadUniverse(): Promise<void> {
+  try {
+    const response = await fetch('/api/symbols', { headers: { accept: 'application/json' } });
+    if (!response.ok) throw new Error(`HTTP ${response.status}`);
+    universe = (await response.json()) as SymbolInfo[];
+  } catch (err) {
+    showToast(`Symbol list unavailable (${err instanceof Error ? err.message : String(err)})`);
+    return;
+  }
+  for (const info of universe) infoBySymbol.set(info.symbol, info);
+  for (const symbol of watchlist) {
+    const info = infoBySymbol.get(symbol);
+    if (info !== undefined) table.setName(symbol, info.name);
+    else table.markUnavailable(symbol, 'Not in the server’s symbol list');
+  }
+  if (chart.selected !== null) {
+    ui.chartName.textContent = displayName(chart.selected);
+    const info = infoBySymbol.get(chart.selected);
+    if (info !== undefined && !latest.has(chart.selected)) chart.setPrevClose(info.prevClose);
+  }
+}
+
+selectSymbol(chartPrefs.symbol !== null && watched.has(chartPrefs.symbol) ? chartPrefs.symbol : (watchlist[0] ?? null));
+socket.start();
+void loadUniverse();
+
+// Exposed for debugging in the browser console and for the end-to-end tests.
+Object.assign(window, { tickstream: { socket, watchlist: () => [...watchlist], stats } });

@@ -1,0 +1,49 @@
+// Types of the client wire protocol (docs: /tmp/wire.md -> docs/protocol notes). JSON text frames only.
+
+export interface Quote {
+  symbol: string;
+  last: number;
+  bid: number;
+  ask: number;
+  open: number;
+  high: number;
+  low: number;
+  prevClose: number;
+  change: number;
+  changePct: number;
+  volume: number;
+  /** ms since epoch when the feed produced the tick. */
+  ts: number;
+  /** per-symbol, strictly increasing. */
+  seq: number;
+}
+
+export interface SymbolInfo {
+  symbol: string;
+  name: string;
+  exchange: string;
+  currency: string;
+  prevClose: number;
+  /** The server may add more descriptive strings (e.g. an English name); search looks at all of them. */
+  [extra: string]: unknown;
+}
+
+export type ServerMessage =
+  | { type: 'welcome'; server: string; version: string; interval: number; heartbeat: number; symbols: string[] }
+  | { type: 'snapshot'; id?: number; quotes: Quote[] }
+  | { type: 'quotes'; quotes: Quote[] }
+  | { type: 'subscriptions'; id?: number; symbols: string[] }
+  | { type: 'interval'; id?: number; interval: number }
+  | { type: 'heartbeat'; ts: number }
+  | { type: 'pong'; id?: number; ts: number }
+  | { type: 'error'; id?: number; code: string; message: string; symbols?: string[] };
+
+export type ClientCommand =
+  | { type: 'subscribe'; symbols: string[]; id?: number }
+  | { type: 'unsubscribe'; symbols: string[]; id?: number }
+  | { type: 'interval'; interval: number; id?: number }
+  | { type: 'snapshot'; symbols?: string[]; id?: number }
+  | { type: 'ping'; id?: number };
+
+/** Cadences offered by the dashboard: 0 = every tick as it happens. */
+export const CADENCES = [0, 250, 1000] as const;

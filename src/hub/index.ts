@@ -1,0 +1,18 @@
+// Public API of the hub layer (docs/api.md describes the wire protocol it serves).
+export { QuoteHub, READ_ONLY_REASON } from './hub.js';
+export { parseConnectParams, type ConnectParams, type ConnectDefaults } from './connect-params.js';
+export { SLOW_CONSUMER_REASON } from './slow-consumers.js';
+export { MIN_INTERVAL_MS, MAX_INTERVAL_MS, MAX_SYMBOL_LENGTH, ALL_SYMBOLS, isValidInterval } from './limits.js';
+export { QuoteEncoder, type CommandId } from './quote-encoder.js';
+export type { ErrorCode } from './messages.js';
+export type {
+  AttachOptions,
+  ClientMessagePolicy,
+  FrameFactory,
+  HubConnection,
+  HubLogger,
+  HubMetrics,
+  HubOptions,
+  HubStats,
+  PreparedFrame,
+} from './types.js';

@@ -1,0 +1,91 @@
+import type { Quote } from '../market/index.js';
+
+/** A JSON-safe `id` echoed back to the client. */
+export type CommandId = string | number;
+
+/** JSON number text; non-finite values become null exactly as JSON.stringify does. */
+function num(n: number): string {
+  return Number.isFinite(n) ? '' + n : 'null';
+}
+
+/** The most recently encoded quote of one symbol, reused while the feed has not replaced it. */
+interface EncodedQuote {
+  quote: Quote;
+  json: string;
+}
+
+/**
+ * Hand-written JSON for the hot path. A quote object is encoded once however many frames carry it:
+ * in one feed batch several subscription groups usually include the same symbol, and timed groups
+ * flush the same latest quote. Field order follows the wire protocol example.
+ */
+export class QuoteEncoder {
+  /** Per symbol: the quoted symbol and the start of the object, built once. */
+  private readonly prefixes = new Map<string, string>();
+  private readonly lastEncoded = new Map<string, EncodedQuote>();
+
+  quote(q: Quote): string {
+    const cached = this.lastEncoded.get(q.symbol);
+    if (cached !== undefined && cached.quote === q) return cached.json;
+    let prefix = this.prefixes.get(q.symbol);
+    if (prefix === undefined) {
+      prefix = `{"symbol":${JSON.stringify(q.symbol)},"last":`;
+      this.prefixes.set(q.symbol, prefix);
+    }
+    const json =
+      prefix +
+      num(q.last) +
+      ',"bid":' + num(q.bid) +
+      ',"ask":' + num(q.ask) +
+      ',"open":' + num(q.open) +
+      ',"high":' + num(q.high) +
+      ',"low":' + num(q.low) +
+      ',"prevClose":' + num(q.prevClose) +
+      ',"change":' + num(q.change) +
+      ',"changePct":' + num(q.changePct) +
+      ',"volume":' + num(q.volume) +
+      ',"ts":' + num(q.ts) +
+      ',"seq":' + num(q.seq) +
+      '}';
+    if (cached !== undefined) {
+      cached.quote = q;
+      cached.json = json;
+    } else {
+      this.lastEncoded.set(q.symbol, { quote: q, json });
+    }
+    return json;
+  }
+
+  /** `[q1,q2,...]` */
+  list(quotes: Iterable<Quote>): string {
+    let out = '[';
+    let first = true;
+    for (const q of quotes) {
+      if (first) first = false;
+      else out += ',';
+      out += this.quote(q);
+    }
+    return out + ']';
+  }
+
+  /** `{"type":"quotes","quotes":[...]}` — an update batch. */
+  quotesMessage(quotes: Iterable<Quote>): string {
+    return '{"type":"quotes","quotes":' + this.list(quotes) + '}';
+  }
+
+  /** `{"type":"snapshot","id":?,"quotes":[...]}` */
+  snapshotMessage(id: CommandId | undefined, quotes: Iterable<Quote>): string {
+    return '{"type":"snapshot"' + idField(id) + ',"quotes":' + this.list(quotes) + '}';
+  }
+
+  /** Forget a symbol's cached encoding (not needed for correctness; bounds memory if symbols churn). */
+  forget(symbol: string): void {
+    this.lastEncoded.delete(symbol);
+    this.prefixes.delete(symbol);
+  }
+}
+
+/** `,"id":<id>` or nothing. */
+export function idField(id: CommandId | undefined): string {
+  return id === undefined ? '' : ',"id":' + JSON.stringify(id);
+}

@@ -1,0 +1,99 @@
+import type { Quote } from '../market/index.js';
+
+/**
+ * A frame encoded once and written to many connections. The hub only needs its size (for metrics);
+ * the transport's PreparedMessage satisfies this structurally.
+ */
+export interface PreparedFrame {
+  readonly byteLength: number;
+}
+
+/** Builds the shared frame for one JSON text message (`deflate`: also offer a compressed variant). */
+export type FrameFactory = (json: string, deflate: boolean) => PreparedFrame;
+
+/**
+ * What the hub needs from a connection. The transport's WebSocketConnection satisfies it; unit tests
+ * use a fake. Kept narrow on purpose so the hub never depends on socket details.
+ */
+export interface HubConnection {
+  /** Request path + query of the upgrade request, e.g. '/?symbols=AAPL&interval=250'. */
+  readonly url: string;
+  /** Bytes queued for the socket but not yet handed to the kernel: the slow-consumer signal. */
+  readonly bufferedAmount: number;
+  send(data: string): void;
+  sendPrepared(frame: PreparedFrame): void;
+  close(code?: number, reason?: string): void;
+  terminate(): void;
+  on(event: 'message', listener: (data: Buffer, isText: boolean) => void): unknown;
+  on(event: 'close', listener: (code: number, reason: string) => void): unknown;
+  on(event: 'drain', listener: () => void): unknown;
+}
+
+/** How the hub treats messages from clients. */
+export type ClientMessagePolicy = 'commands' | 'close';
+
+export interface HubOptions {
+  /** Cadence for clients that did not choose one (ms; 0 = every tick). Default 1000. */
+  defaultIntervalMs?: number;
+  /** `{"type":"heartbeat"}` message cadence (ms; 0 = off). Default 15 000. */
+  appHeartbeatMs?: number;
+  /** Send-buffer size above which a client stops receiving quote frames and is conflated. Default 256 KiB. */
+  highWaterMarkBytes?: number;
+  /** Send-buffer size at which a slow client is closed immediately (1008). Default 4 MiB. */
+  hardLimitBytes?: number;
+  /** A client still conflating after this long is closed (1008 "slow consumer"). Default 10 000. */
+  slowCloseAfterMs?: number;
+  /** Largest explicit subscription set per client. Default 10 000. */
+  maxSymbolsPerClient?: number;
+  /** 'commands' (default) or 'close': any client message closes the connection with 1008 "read-only feed". */
+  clientMessages?: ClientMessagePolicy;
+  /** Also prepare deflated variants of shared frames for clients that negotiated permessage-deflate. */
+  deflate?: boolean;
+  /** Reported in the welcome message. Default 'tickstream'. */
+  serverName?: string;
+  /** Reported in the welcome message. Default '0.1.0'. */
+  serverVersion?: string;
+  /** Frame builder; defaults to the transport's PreparedMessage.text. Tests may inject their own. */
+  prepareFrame?: FrameFactory;
+}
+
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'prepareFrame'>>;
+
+/** Observability hooks, implemented by the app with prom-client. Every method is cheap and synchronous. */
+export interface HubMetrics {
+  /** Frames handed to connections: `count` deliveries totalling `bytes` (aggregated per fan-out). */
+  messagesSent(count: number, bytes: number): void;
+  slowConsumer(event: 'conflating' | 'resumed' | 'closed'): void;
+  /** Quotes received from the feed. */
+  feedTicks(count: number): void;
+  /** Oldest tick of a feed batch → its every-tick (interval 0) frames handed to sockets, in seconds. */
+  pushLatency(seconds: number): void;
+  clientConnected(): void;
+  clientDisconnected(): void;
+}
+
+/** A pino-compatible logger subset. */
+export interface HubLogger {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+}
+
+/** A client's initial subscription, usually from {@link parseConnectParams}. */
+export interface AttachOptions {
+  /** ['*'] for every symbol, [] for none, or explicit symbols. */
+  symbols?: readonly string[];
+  intervalMs?: number;
+}
+
+export interface HubStats {
+  clients: number;
+  /** (client, symbol) pairs; a '*' subscription counts every known symbol. */
+  subscriptions: number;
+  /** Clients currently conflating because they do not read fast enough. */
+  slowClients: number;
+  /** Distinct (interval, subscription set) groups sharing frames. */
+  groups: number;
+}
+
+export type { Quote };

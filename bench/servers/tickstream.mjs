@@ -1,0 +1,30 @@
+// tickstream's own transport: encode once per broadcast (PreparedMessage), then
+// sendPrepared() to every connection; writes in one event-loop turn are coalesced.
+import http from 'node:http';
+import { runServer } from './harness.mjs';
+
+const { WebSocketServer, PreparedMessage } = await import('../../dist/src/transport/index.js');
+
+let wss;
+let deflate = false;
+
+await runServer({
+  name: 'tickstream',
+  listen(host, useDeflate) {
+    deflate = useDeflate;
+    const server = http.createServer();
+    wss = new WebSocketServer({ server, deflate: useDeflate, heartbeatIntervalMs: 0 });
+    wss.on('connection', (conn) => conn.on('error', () => {}));
+    return new Promise((resolve) => server.listen(0, host, () => resolve(server.address().port)));
+  },
+  clientCount: () => wss.clients.size,
+  maxBuffered() {
+    let max = 0;
+    for (const c of wss.clients) if (c.bufferedAmount > max) max = c.bufferedAmount;
+    return max;
+  },
+  broadcast(text) {
+    const pm = PreparedMessage.text(text, { deflate });
+    for (const c of wss.clients) c.sendPrepared(pm);
+  },
+});

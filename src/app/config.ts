@@ -1,0 +1,198 @@
+/**
+ * Merges `serve` options from flags, environment and an optional JSON config file
+ * (precedence flags > env > file > defaults) and validates them. Every problem becomes a
+ * {@link ConfigError} naming where the bad value came from; the CLI turns it into exit code 2.
+ */
+import { readFileSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { SERVE_DEFAULTS, SERVE_OPTIONS, type OptionSpec, type ServeConfig } from './options.js';
+
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+/** A value before validation, with a description of where it came from (for error messages). */
+interface RawValue {
+  readonly value: unknown;
+  readonly origin: string;
+  /** Directory that relative paths are resolved against (the config file's), if any. */
+  readonly baseDir?: string;
+}
+
+export interface ConfigSources {
+  /** Values from parseArgs, keyed by flag name (e.g. 'tls-cert'). */
+  flags?: Readonly<Record<string, string | boolean | undefined>>;
+  env?: Readonly<Record<string, string | undefined>>;
+  /** Path of a JSON config file (keys are the camelCase names of {@link ServeConfig}). */
+  configFile?: string;
+}
+
+export function loadServeConfig(sources: ConfigSources): ServeConfig {
+  const fileValues = sources.configFile ? readConfigFile(sources.configFile) : new Map<string, RawValue>();
+  const config: ServeConfig = { ...SERVE_DEFAULTS };
+  const target = config as unknown as Record<string, unknown>;
+  for (const spec of SERVE_OPTIONS) {
+    const raw = pickRaw(spec, sources, fileValues);
+    if (raw !== undefined) target[spec.key] = convert(spec, raw);
+  }
+  validateCombination(config);
+  return config;
+}
+
+function pickRaw(spec: OptionSpec, sources: ConfigSources, fileValues: Map<string, RawValue>): RawValue | undefined {
+  const flag = sources.flags?.[spec.flag];
+  if (flag !== undefined) return { value: flag, origin: `--${spec.flag}` };
+  const env = sources.env?.[spec.env];
+  if (env !== undefined && env !== '') return { value: env, origin: spec.env };
+  return fileValues.get(spec.key);
+}
+
+function readConfigFile(file: string): Map<string, RawValue> {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (err) {
+    throw new ConfigError(`config file ${file} is not valid JSON: ${(err as Error).message}`);
+  }
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed)) {
+    throw new ConfigError(`config file ${file} must hold a JSON object`);
+  }
+  const known = new Set<string>(SERVE_OPTIONS.map((s) => s.key));
+  const baseDir = dirname(resolve(file));
+  const values = new Map<string, RawValue>();
+  for (const [key, value] of Object.entries(parsed)) {
+    if (!known.has(key)) {
+      throw new ConfigError(`config file ${file}: unknown key "${key}" (known: ${[...known].join(', ')})`);
+    }
+    if (value !== null) values.set(key, { value, origin: `${file}: "${key}"`, baseDir });
+  }
+  return values;
+}
+
+function convert(spec: OptionSpec, raw: RawValue): unknown {
+  if (spec.key === 'symbols') return convertSymbols(raw);
+  if (spec.key === 'feed') return convertFeed(raw);
+  switch (spec.kind) {
+    case 'string':
+      return asNonEmptyString(raw);
+    case 'path': {
+      const path = asNonEmptyString(raw);
+      return raw.baseDir ? resolve(raw.baseDir, path) : path;
+    }
+    case 'boolean':
+      return asBoolean(raw);
+    case 'int':
+      return inRange(spec, raw, asInteger(raw));
+    case 'bytes':
+      return inRange(spec, raw, asBytes(raw));
+    case 'enum': {
+      const value = asNonEmptyString(raw);
+      if (!spec.choices?.includes(value)) {
+        throw new ConfigError(`${raw.origin}: "${value}" is not one of ${spec.choices?.join(', ')}`);
+      }
+      return value;
+    }
+    case 'list':
+      return asList(raw);
+  }
+}
+
+function asNonEmptyString(raw: RawValue): string {
+  if (typeof raw.value !== 'string' || raw.value.trim() === '') {
+    throw new ConfigError(`${raw.origin}: expected a non-empty string`);
+  }
+  return raw.value.trim();
+}
+
+function asBoolean(raw: RawValue): boolean {
+  const v = raw.value;
+  if (typeof v === 'boolean') return v;
+  if (typeof v === 'string') {
+    const lower = v.trim().toLowerCase();
+    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
+    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+  }
+  throw new ConfigError(`${raw.origin}: expected true or false, got ${JSON.stringify(v)}`);
+}
+
+function asInteger(raw: RawValue): number {
+  const v = raw.value;
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*-?\d+\s*$/.test(v) ? Number(v) : NaN;
+  if (!Number.isSafeInteger(n)) throw new ConfigError(`${raw.origin}: expected an integer, got ${JSON.stringify(v)}`);
+  return n;
+}
+
+const BYTE_UNITS: Readonly<Record<string, number>> = { '': 1, k: 1024, m: 1024 ** 2, g: 1024 ** 3 };
+
+function asBytes(raw: RawValue): number {
+  const v = raw.value;
+  if (typeof v === 'number') return asInteger(raw);
+  const match = typeof v === 'string' ? /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(v) : null;
+  if (!match) throw new ConfigError(`${raw.origin}: expected a byte size like 65536, 256k or 4m, got ${JSON.stringify(v)}`);
+  return Number(match[1]) * (BYTE_UNITS[match[2]!.toLowerCase()] ?? 1);
+}
+
+function inRange(spec: OptionSpec, raw: RawValue, n: number): number {
+  if ((spec.min !== undefined && n < spec.min) || (spec.max !== undefined && n > spec.max)) {
+    throw new ConfigError(`${raw.origin}: ${n} is out of range ${spec.min ?? '-∞'}..${spec.max ?? '∞'}`);
+  }
+  return n;
+}
+
+function asList(raw: RawValue): string[] {
+  const v = raw.value;
+  const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',') : null;
+  if (!items || !items.every((x): x is string => typeof x === 'string')) {
+    throw new ConfigError(`${raw.origin}: expected a comma list or an array of strings`);
+  }
+  const list = items.map((x) => x.trim()).filter((x) => x !== '');
+  if (list.length === 0) throw new ConfigError(`${raw.origin}: the list is empty`);
+  return list;
+}
+
+const MAX_SYNTHETIC_SYMBOLS = 100_000;
+
+function convertSymbols(raw: RawValue): number | string[] {
+  const v = raw.value;
+  if (typeof v === 'number' || (typeof v === 'string' && /^\s*\d+\s*$/.test(v))) {
+    const n = asInteger(raw);
+    if (n < 1 || n > MAX_SYNTHETIC_SYMBOLS) {
+      throw new ConfigError(`${raw.origin}: a synthetic universe needs 1..${MAX_SYNTHETIC_SYMBOLS} symbols, got ${n}`);
+    }
+    return n;
+  }
+  return asList(raw).map((s) => s.toUpperCase());
+}
+
+function convertFeed(raw: RawValue): string {
+  const spec = asNonEmptyString(raw);
+  if (spec === 'simulator') return spec;
+  if (spec.startsWith('replay:') && spec.length > 'replay:'.length) {
+    const file = spec.slice('replay:'.length);
+    return `replay:${raw.baseDir ? resolve(raw.baseDir, file) : file}`;
+  }
+  throw new ConfigError(`${raw.origin}: expected "simulator" or "replay:<file>", got "${spec}"`);
+}
+
+function validateCombination(config: ServeConfig): void {
+  if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
+    throw new ConfigError('--tls-cert and --tls-key must be given together');
+  }
+  if (config.hardLimit < config.highWaterMark) {
+    throw new ConfigError(
+      `--hard-limit (${config.hardLimit}) must not be below --high-water-mark (${config.highWaterMark})`,
+    );
+  }
+  if (config.interval !== 0 && config.interval < 10) {
+    throw new ConfigError(`--interval must be 0 or 10..60000 ms, got ${config.interval}`);
+  }
+}

@@ -1,0 +1,46 @@
+/** Help texts, generated from the option table so they always match the parser. */
+import { SERVE_DEFAULTS, SERVE_OPTIONS } from './options.js';
+
+export function mainHelp(version: string): string {
+  return `tickstream ${version} — real-time stock quotes pushed over WebSocket
+
+Usage:
+  tickstream [serve] [options]        run the quote server (HTTP + WebSocket on one port)
+  tickstream watch [URL] [SYMBOL...]  live quote table in the terminal (default ws://localhost:8765)
+  tickstream echo [--port 9001] [--host 127.0.0.1]
+                                      RFC 6455 echo server (for conformance testing)
+  tickstream --help | --version
+
+Run "tickstream serve --help" or "tickstream watch --help" for their options.
+`;
+}
+
+export function serveHelp(): string {
+  const lines = SERVE_OPTIONS.map((spec) => {
+    const flag = `--${spec.flag}${spec.valueName ? ' ' + spec.valueName : ''}`;
+    const def = SERVE_DEFAULTS[spec.key];
+    const defText = def === undefined ? '' : ` [default: ${Array.isArray(def) ? def.join(',') : String(def)}]`;
+    return `  ${flag.padEnd(28)} ${spec.help}${defText}\n  ${''.padEnd(28)} env ${spec.env}, config key "${spec.key}"`;
+  });
+  return `Usage: tickstream serve [options]
+
+Serves HTTP (dashboard, /api/symbols, /api/quotes, /healthz, /metrics) and WebSocket (/ and /ws)
+on one port. Precedence: flags > environment > config file > defaults.
+
+  --config FILE                JSON config file (keys as listed below); env TICKSTREAM_CONFIG
+${lines.join('\n')}
+  -h, --help                   this help
+`;
+}
+
+export function watchHelp(): string {
+  return `Usage: tickstream watch [URL] [SYMBOL...] [options]
+
+Shows a live quote table that redraws in place and reconnects when the server goes away.
+URL defaults to ws://localhost:8765 (wss:// for TLS). No SYMBOL = every symbol.
+
+  --json            print one quote per line (NDJSON) instead of the table, for pipes
+  --interval MS     push interval to ask the server for (0 = every tick, else 10..60000)
+  -h, --help        this help
+`;
+}

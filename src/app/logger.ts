@@ -1,0 +1,41 @@
+/**
+ * pino loggers for the CLI: JSON lines by default (for log shippers), pino-pretty for humans.
+ * pino-pretty runs as an in-process stream rather than a worker transport so that the final lines
+ * written during shutdown are never lost when the process exits.
+ */
+import { pino, type Logger } from 'pino';
+import pretty from 'pino-pretty';
+
+export type LogFormat = 'json' | 'pretty';
+
+export interface LoggerOptions {
+  level?: string;
+  /** Default: pretty when stdout is a TTY, JSON otherwise. */
+  format?: LogFormat | undefined;
+  /** Where the lines go (default stdout); tests pass their own stream. */
+  destination?: NodeJS.WritableStream;
+}
+
+export function createLogger(options: LoggerOptions = {}): Logger {
+  const format = options.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
+  const level = options.level ?? 'info';
+  const base = { name: 'tickstream' };
+  if (format === 'pretty') {
+    const stream = pretty({
+      colorize: process.stdout.isTTY === true,
+      translateTime: 'SYS:HH:MM:ss.l',
+      ignore: 'pid,hostname,name',
+      sync: true,
+      destination: options.destination ?? 1,
+    });
+    return pino({ level, base }, stream);
+  }
+  if (options.destination) return pino({ level, base }, options.destination);
+  // sync: the 'listening' line must be visible the moment it is logged (scripts and tests wait for it).
+  return pino({ level, base }, pino.destination({ dest: 1, sync: true }));
+}
+
+/** A logger that drops everything (the `logger: false` option). */
+export function silentLogger(): Logger {
+  return pino({ level: 'silent', enabled: false });
+}

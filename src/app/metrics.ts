@@ -1,0 +1,164 @@
+/**
+ * Prometheus metrics of ONE server instance: its own prom-client Registry (never the global one),
+ * so several servers in one process (tests, embedding) do not mix their numbers.
+ *
+ * The hub calls {@link ServerMetrics.messagesSent} once per client delivery, which is a hot path:
+ * those calls only add to plain numbers, and the counters are brought up to date when Prometheus
+ * scrapes (prom-client's `collect` hook).
+ */
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { HubMetrics } from '../hub/index.js';
+
+export type SlowConsumerEvent = 'conflating' | 'resumed' | 'closed';
+
+/** Every metric name this module registers (besides the default process/nodejs ones). */
+export const METRIC_NAMES = {
+  connections: 'tickstream_connections',
+  connectionsTotal: 'tickstream_connections_total',
+  messagesSent: 'tickstream_messages_sent_total',
+  bytesSent: 'tickstream_bytes_sent_total',
+  slowConsumerEvents: 'tickstream_slow_consumer_events_total',
+  feedTicks: 'tickstream_feed_ticks_total',
+  pushLatency: 'tickstream_push_latency_seconds',
+  subscriptions: 'tickstream_subscriptions',
+  httpRequests: 'tickstream_http_requests_total',
+} as const;
+
+export interface ServerMetricsOptions {
+  /** Reads the hub's live numbers at scrape time. */
+  hubStats?: () => { subscriptions: number };
+  /** Also register prom-client's default process metrics (CPU, memory, event loop lag, GC). */
+  defaultMetrics?: boolean;
+}
+
+export class ServerMetrics implements HubMetrics {
+  readonly registry = new Registry();
+  private pendingMessages = 0;
+  private pendingBytes = 0;
+  private pendingTicks = 0;
+  private readonly connections: Gauge;
+  private readonly connectionsTotal: Counter;
+  private readonly slowConsumerEvents: Counter<'kind'>;
+  private readonly pushLatencyHistogram: Histogram;
+  private readonly httpRequests: Counter<'status'>;
+
+  constructor(options: ServerMetricsOptions = {}) {
+    const registers = [this.registry];
+    // Arrow functions keep `this` pointing at the ServerMetrics instance inside collect().
+    const takeMessages = (): number => {
+      const n = this.pendingMessages;
+      this.pendingMessages = 0;
+      return n;
+    };
+    const takeBytes = (): number => {
+      const n = this.pendingBytes;
+      this.pendingBytes = 0;
+      return n;
+    };
+    const takeTicks = (): number => {
+      const n = this.pendingTicks;
+      this.pendingTicks = 0;
+      return n;
+    };
+    this.connections = new Gauge({ name: METRIC_NAMES.connections, help: 'Open WebSocket connections', registers });
+    this.connectionsTotal = new Counter({
+      name: METRIC_NAMES.connectionsTotal,
+      help: 'WebSocket connections accepted since start',
+      registers,
+    });
+    new Counter({
+      name: METRIC_NAMES.messagesSent,
+      help: 'WebSocket messages handed to client sockets',
+      registers,
+      collect() {
+        this.inc(takeMessages());
+      },
+    });
+    new Counter({
+      name: METRIC_NAMES.bytesSent,
+      help: 'WebSocket bytes (frames) handed to client sockets',
+      registers,
+      collect() {
+        this.inc(takeBytes());
+      },
+    });
+    this.slowConsumerEvents = new Counter({
+      name: METRIC_NAMES.slowConsumerEvents,
+      help: 'Slow-consumer policy events by kind (conflating, resumed, closed)',
+      labelNames: ['kind'],
+      registers,
+    });
+    for (const kind of ['conflating', 'resumed', 'closed'] as const) this.slowConsumerEvents.inc({ kind }, 0);
+    new Counter({
+      name: METRIC_NAMES.feedTicks,
+      help: 'Quote ticks received from the feed (rate() gives ticks per second)',
+      registers,
+      collect() {
+        this.inc(takeTicks());
+      },
+    });
+    this.pushLatencyHistogram = new Histogram({
+      name: METRIC_NAMES.pushLatency,
+      help: 'Time from the feed producing a tick to its frame being handed to the sockets',
+      buckets: [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+      registers,
+    });
+    const hubStats = options.hubStats;
+    if (hubStats) {
+      new Gauge({
+        name: METRIC_NAMES.subscriptions,
+        help: 'Symbol subscriptions over all clients',
+        registers,
+        collect() {
+          this.set(hubStats().subscriptions);
+        },
+      });
+    }
+    this.httpRequests = new Counter({
+      name: METRIC_NAMES.httpRequests,
+      help: 'HTTP requests answered, by status code',
+      labelNames: ['status'],
+      registers,
+    });
+    if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
+  }
+
+  messagesSent(count: number, bytes: number): void {
+    this.pendingMessages += count;
+    this.pendingBytes += bytes;
+  }
+
+  slowConsumer(event: SlowConsumerEvent): void {
+    this.slowConsumerEvents.inc({ kind: event });
+  }
+
+  feedTicks(count: number): void {
+    this.pendingTicks += count;
+  }
+
+  pushLatency(seconds: number): void {
+    this.pushLatencyHistogram.observe(seconds);
+  }
+
+  clientConnected(): void {
+    this.connections.inc();
+    this.connectionsTotal.inc();
+  }
+
+  clientDisconnected(): void {
+    this.connections.dec();
+  }
+
+  httpRequest(status: number): void {
+    this.httpRequests.inc({ status: String(status) });
+  }
+
+  /** The Prometheus text exposition of this instance's registry. */
+  render(): Promise<string> {
+    return this.registry.metrics();
+  }
+
+  get contentType(): string {
+    return this.registry.contentType;
+  }
+}

@@ -1,0 +1,118 @@
+/**
+ * The one table of `tickstream serve` options. Flags, environment variables, config-file keys, the
+ * help text and the defaults all come from here, so they cannot drift apart.
+ */
+
+/** How a raw option value (flag / env string, or JSON value from the config file) is read. */
+export type OptionKind =
+  | 'string'
+  | 'path' // a file path: relative paths in the config file are resolved against the file's directory
+  | 'boolean'
+  | 'int'
+  | 'bytes' // integer bytes, accepts k / m / g suffixes (1024-based)
+  | 'enum'
+  | 'list'; // comma-separated strings (or a JSON array in the config file)
+
+export interface OptionSpec {
+  /** Key in the config file and in {@link ServeConfig}. */
+  readonly key: keyof ServeConfig;
+  /** Long flag name without the dashes. */
+  readonly flag: string;
+  /** Environment variable name. */
+  readonly env: string;
+  readonly kind: OptionKind;
+  readonly min?: number;
+  readonly max?: number;
+  readonly choices?: readonly string[];
+  /** Placeholder shown in the help text. */
+  readonly valueName?: string;
+  readonly help: string;
+}
+
+/** The validated, merged `serve` configuration (flags > env > config file > defaults). */
+export interface ServeConfig {
+  host: string;
+  port: number;
+  tlsCert: string | undefined;
+  tlsKey: string | undefined;
+  /** 'simulator' or 'replay:<file>'. */
+  feed: string;
+  /** Undefined: the default universe; a number N: a synthetic universe of N; a list: a subset of the default universe. */
+  symbols: number | string[] | undefined;
+  seed: number | undefined;
+  ticksPerSecond: number | undefined;
+  interval: number;
+  heartbeat: number;
+  pingInterval: number;
+  clientMessages: 'commands' | 'close';
+  maxConnections: number;
+  maxPayload: number;
+  deflate: boolean;
+  highWaterMark: number;
+  hardLimit: number;
+  slowCloseAfter: number;
+  authToken: string | undefined;
+  allowedOrigins: string[] | undefined;
+  webRoot: string | undefined;
+  logLevel: string;
+  /** Undefined: pretty when stdout is a TTY, JSON otherwise. */
+  logFormat: 'json' | 'pretty' | undefined;
+}
+
+export const DEFAULT_PORT = 8765;
+
+export const SERVE_DEFAULTS: ServeConfig = {
+  host: '0.0.0.0',
+  port: DEFAULT_PORT,
+  tlsCert: undefined,
+  tlsKey: undefined,
+  feed: 'simulator',
+  symbols: undefined,
+  seed: undefined,
+  ticksPerSecond: undefined,
+  interval: 1000,
+  heartbeat: 15_000,
+  pingInterval: 25_000,
+  clientMessages: 'commands',
+  maxConnections: 0,
+  maxPayload: 1024 * 1024,
+  deflate: false,
+  highWaterMark: 256 * 1024,
+  hardLimit: 4 * 1024 * 1024,
+  slowCloseAfter: 10_000,
+  authToken: undefined,
+  allowedOrigins: undefined,
+  webRoot: undefined,
+  logLevel: 'info',
+  logFormat: undefined,
+};
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const;
+
+const HOUR_MS = 3_600_000;
+
+export const SERVE_OPTIONS: readonly OptionSpec[] = [
+  { key: 'host', flag: 'host', env: 'TICKSTREAM_HOST', kind: 'string', valueName: 'ADDR', help: 'interface to listen on' },
+  { key: 'port', flag: 'port', env: 'TICKSTREAM_PORT', kind: 'int', min: 0, max: 65535, valueName: 'N', help: 'TCP port for HTTP and WebSocket (0 = ephemeral)' },
+  { key: 'tlsCert', flag: 'tls-cert', env: 'TICKSTREAM_TLS_CERT', kind: 'path', valueName: 'FILE', help: 'PEM certificate (chain); with --tls-key the port serves https:// and wss://' },
+  { key: 'tlsKey', flag: 'tls-key', env: 'TICKSTREAM_TLS_KEY', kind: 'path', valueName: 'FILE', help: 'PEM private key for --tls-cert' },
+  { key: 'feed', flag: 'feed', env: 'TICKSTREAM_FEED', kind: 'string', valueName: 'SPEC', help: 'simulator | replay:<file.ndjson>' },
+  { key: 'symbols', flag: 'symbols', env: 'TICKSTREAM_SYMBOLS', kind: 'string', valueName: 'N|LIST', help: 'N for a synthetic universe of N symbols, or a comma list restricting the default universe' },
+  { key: 'seed', flag: 'seed', env: 'TICKSTREAM_SEED', kind: 'int', min: 0, max: 2 ** 32 - 1, valueName: 'N', help: 'simulator random seed (reproducible market)' },
+  { key: 'ticksPerSecond', flag: 'ticks-per-second', env: 'TICKSTREAM_TICKS_PER_SECOND', kind: 'int', min: 1, max: 1_000_000, valueName: 'N', help: 'simulator tick rate' },
+  { key: 'interval', flag: 'interval', env: 'TICKSTREAM_INTERVAL', kind: 'int', min: 0, max: 60_000, valueName: 'MS', help: 'default push interval for clients that do not choose one (0 = every tick)' },
+  { key: 'heartbeat', flag: 'heartbeat', env: 'TICKSTREAM_HEARTBEAT', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'application {"type":"heartbeat"} message cadence (0 = off)' },
+  { key: 'pingInterval', flag: 'ping-interval', env: 'TICKSTREAM_PING_INTERVAL', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'protocol ping cadence; a peer silent for two rounds is dropped (0 = off)' },
+  { key: 'clientMessages', flag: 'client-messages', env: 'TICKSTREAM_CLIENT_MESSAGES', kind: 'enum', choices: ['commands', 'close'], valueName: 'MODE', help: 'commands: accept subscribe/... ; close: read-only feed, any client message closes with 1008' },
+  { key: 'maxConnections', flag: 'max-connections', env: 'TICKSTREAM_MAX_CONNECTIONS', kind: 'int', min: 0, max: 10_000_000, valueName: 'N', help: 'refuse further WebSocket upgrades with 503 (0 = unlimited)' },
+  { key: 'maxPayload', flag: 'max-payload', env: 'TICKSTREAM_MAX_PAYLOAD', kind: 'bytes', min: 125, max: 2 ** 30, valueName: 'BYTES', help: 'largest client message accepted (close 1009 above)' },
+  { key: 'deflate', flag: 'deflate', env: 'TICKSTREAM_DEFLATE', kind: 'boolean', help: 'offer permessage-deflate compression (--no-deflate to turn off)' },
+  { key: 'highWaterMark', flag: 'high-water-mark', env: 'TICKSTREAM_HIGH_WATER_MARK', kind: 'bytes', min: 1024, max: 2 ** 30, valueName: 'BYTES', help: 'per-client send buffer above which updates are conflated' },
+  { key: 'hardLimit', flag: 'hard-limit', env: 'TICKSTREAM_HARD_LIMIT', kind: 'bytes', min: 1024, max: 2 ** 31, valueName: 'BYTES', help: 'per-client send buffer above which a slow client is closed (1008) after --slow-close-after' },
+  { key: 'slowCloseAfter', flag: 'slow-close-after', env: 'TICKSTREAM_SLOW_CLOSE_AFTER', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'how long a client may stay above --hard-limit' },
+  { key: 'authToken', flag: 'auth-token', env: 'TICKSTREAM_AUTH_TOKEN', kind: 'string', valueName: 'TOKEN', help: 'require ?token=TOKEN or "Authorization: Bearer TOKEN" on WebSocket upgrades (401 otherwise)' },
+  { key: 'allowedOrigins', flag: 'allowed-origins', env: 'TICKSTREAM_ALLOWED_ORIGINS', kind: 'list', valueName: 'LIST', help: 'comma list of browser Origins allowed to connect (403 otherwise)' },
+  { key: 'webRoot', flag: 'web-root', env: 'TICKSTREAM_WEB_ROOT', kind: 'path', valueName: 'DIR', help: 'directory of the built web pages (default <package>/dist/web)' },
+  { key: 'logLevel', flag: 'log-level', env: 'TICKSTREAM_LOG_LEVEL', kind: 'enum', choices: LOG_LEVELS, valueName: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent' },
+  { key: 'logFormat', flag: 'log-format', env: 'TICKSTREAM_LOG_FORMAT', kind: 'enum', choices: ['json', 'pretty'], valueName: 'FMT', help: 'json | pretty (default: pretty on a TTY, json otherwise)' },
+];

@@ -1,0 +1,145 @@
+/**
+ * `tickstream serve`: reads the configuration, starts the server, and shuts it down cleanly on
+ * SIGINT / SIGTERM (every client gets close 1001, exit code 0, forced exit after 5 s).
+ */
+import { readFileSync } from 'node:fs';
+import { parseArgs, type ParseArgsConfig } from 'node:util';
+import type { Logger } from 'pino';
+import { DEFAULT_UNIVERSE, type FeedSpec } from '../market/index.js';
+import { ConfigError, loadServeConfig } from './config.js';
+import { serveHelp } from './help.js';
+import { createLogger } from './logger.js';
+import { SERVE_OPTIONS, type ServeConfig } from './options.js';
+import { startServer, type TickstreamServerOptions } from './server.js';
+
+/** Upper bound on a graceful shutdown; the process exits regardless once it passes. */
+export const SHUTDOWN_DEADLINE_MS = 5_000;
+
+export const EXIT_USAGE = 2;
+
+export function serveArgsConfig(): ParseArgsConfig['options'] {
+  const options: NonNullable<ParseArgsConfig['options']> = {
+    config: { type: 'string' },
+    help: { type: 'boolean', short: 'h' },
+  };
+  for (const spec of SERVE_OPTIONS) options[spec.flag] = { type: spec.kind === 'boolean' ? 'boolean' : 'string' };
+  return options;
+}
+
+export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  const parsed = parseArgs({
+    args: [...argv],
+    options: serveArgsConfig(),
+    strict: true,
+    allowPositionals: true,
+    allowNegative: true,
+  });
+  // The option table is dynamic, so parseArgs cannot infer the value types: they are strings and booleans.
+  const values = parsed.values as Record<string, string | boolean | undefined>;
+  const positionals = parsed.positionals;
+  if (values.help) {
+    process.stdout.write(serveHelp());
+    return 0;
+  }
+  if (positionals.length > 0) throw new ConfigError(`unexpected argument "${positionals[0]}"`);
+  const configFile = typeof values.config === 'string' ? values.config : env.TICKSTREAM_CONFIG;
+  const config = loadServeConfig({
+    flags: values,
+    env,
+    ...(configFile ? { configFile } : {}),
+  });
+  const serverOptions = toServerOptions(config);
+  const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+
+  let server;
+  try {
+    server = await startServer({ ...serverOptions, logger });
+  } catch (err) {
+    logger.fatal({ err }, `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    return 1;
+  }
+  return waitForShutdownSignal(server.close, logger);
+}
+
+/** Turns the validated configuration into startServer options (reads TLS files, builds the feed spec). */
+export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
+  const options: TickstreamServerOptions = {
+    host: config.host,
+    port: config.port,
+    feed: feedSpec(config),
+    intervalMs: config.interval,
+    appHeartbeatMs: config.heartbeat,
+    pingIntervalMs: config.pingInterval,
+    clientMessages: config.clientMessages,
+    deflate: config.deflate,
+    maxPayload: config.maxPayload,
+    maxConnections: config.maxConnections,
+    highWaterMarkBytes: config.highWaterMark,
+    hardLimitBytes: config.hardLimit,
+    slowCloseAfterMs: config.slowCloseAfter,
+  };
+  if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
+    options.tls = { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') };
+  }
+  if (config.authToken !== undefined) options.authToken = config.authToken;
+  if (config.allowedOrigins !== undefined) options.allowedOrigins = config.allowedOrigins;
+  if (config.webRoot !== undefined) options.webRoot = config.webRoot;
+  return options;
+}
+
+function feedSpec(config: ServeConfig): FeedSpec {
+  if (config.feed.startsWith('replay:')) return { kind: 'replay', file: config.feed.slice('replay:'.length) };
+  const spec: FeedSpec = { kind: 'simulator' };
+  if (config.seed !== undefined) spec.seed = config.seed;
+  if (config.ticksPerSecond !== undefined) spec.ticksPerSecond = config.ticksPerSecond;
+  if (Array.isArray(config.symbols)) {
+    const known = new Set(DEFAULT_UNIVERSE.map((s) => s.symbol));
+    const unknown = config.symbols.filter((s) => !known.has(s));
+    if (unknown.length > 0) throw new ConfigError(`--symbols: not in the default universe: ${unknown.join(', ')}`);
+    spec.symbols = config.symbols;
+  } else if (config.symbols !== undefined) {
+    spec.symbols = config.symbols;
+  }
+  return spec;
+}
+
+function readPem(file: string, origin: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    throw new ConfigError(`${origin}: cannot read ${file}: ${(err as Error).message}`);
+  }
+}
+
+/**
+ * Resolves with the exit code once a signal arrived and the server closed. A second signal, or the
+ * deadline, exits at once: an operator pressing Ctrl-C twice wants the process gone.
+ */
+export function waitForShutdownSignal(close: () => Promise<void>, logger: Logger): Promise<number> {
+  return new Promise((resolve) => {
+    let shuttingDown = false;
+    const onSignal = (signal: NodeJS.Signals): void => {
+      if (shuttingDown) {
+        logger.warn({ signal }, 'second signal: exiting now');
+        resolve(0);
+        return;
+      }
+      shuttingDown = true;
+      logger.info({ signal }, 'signal received, closing');
+      const deadline = setTimeout(() => {
+        logger.warn({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'graceful shutdown took too long: forcing exit');
+        resolve(0);
+      }, SHUTDOWN_DEADLINE_MS);
+      deadline.unref();
+      close().then(
+        () => resolve(0),
+        (err: unknown) => {
+          logger.error({ err }, 'error during shutdown');
+          resolve(1);
+        },
+      );
+    };
+    process.on('SIGINT', onSignal);
+    process.on('SIGTERM', onSignal);
+  });
+}

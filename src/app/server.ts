@@ -1,0 +1,202 @@
+/**
+ * `startServer`: wires feed → hub → WebSocket transport and the HTTP routes onto ONE port
+ * (http:// + ws://, or https:// + wss:// with a certificate), as the article describes:
+ * the WebSocket handshake is an HTTP request on the same port as the pages and the API.
+ */
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
+import type { AddressInfo } from 'node:net';
+import type { Logger } from 'pino';
+import { QuoteHub, parseConnectParams, type HubOptions } from '../hub/index.js';
+import { createFeed, type FeedSpec } from '../market/index.js';
+import { WebSocketServer, type VerifyResult, type WebSocketConnection } from '../transport/index.js';
+import { createLogger, silentLogger } from './logger.js';
+import { ServerMetrics } from './metrics.js';
+import { DEFAULT_WEB_ROOT, PACKAGE_VERSION } from './package-info.js';
+import { createRequestHandler } from './routes.js';
+import { StaticFiles } from './static-files.js';
+import { UpgradePolicy } from './upgrade-policy.js';
+
+export interface TickstreamServerOptions {
+  /** Interface to listen on. Default '0.0.0.0' (all IPv4 interfaces). */
+  host?: string;
+  /** Default 8765 (the article's port); 0 = ephemeral. */
+  port?: number;
+  /** PEM certificate and key: the port then serves https:// and wss://. */
+  tls?: { cert: string | Buffer; key: string | Buffer };
+  /** Default: the simulator with a random seed over the default universe. */
+  feed?: FeedSpec;
+  /** Push interval for clients that do not choose one. Default 1000 ms. */
+  intervalMs?: number;
+  /** `{"type":"heartbeat"}` cadence. Default 15 000 ms; 0 = off. */
+  appHeartbeatMs?: number;
+  /** Protocol ping cadence. Default 25 000 ms; 0 = off. */
+  pingIntervalMs?: number;
+  clientMessages?: 'commands' | 'close';
+  deflate?: boolean;
+  maxPayload?: number;
+  maxConnections?: number;
+  highWaterMarkBytes?: number;
+  hardLimitBytes?: number;
+  slowCloseAfterMs?: number;
+  /** Directory of the built web pages. Default `<package>/dist/web`. */
+  webRoot?: string;
+  /** A pino logger, or false for none. Default: JSON lines on stdout at level info. */
+  logger?: Logger | false;
+  /** Require `?token=` or `Authorization: Bearer` on WebSocket upgrades (401 otherwise). */
+  authToken?: string;
+  /** Refuse WebSocket upgrades from browser Origins not in this list (403). */
+  allowedOrigins?: string[];
+}
+
+export interface TickstreamServer {
+  readonly port: number;
+  /** `http(s)://127.0.0.1:port` (or the specific host it was bound to). */
+  readonly url: string;
+  /** `ws(s)://127.0.0.1:port/`. */
+  readonly wsUrl: string;
+  readonly hub: QuoteHub;
+  readonly metrics: ServerMetrics;
+  readonly logger: Logger;
+  /** Stops accepting, closes every client with 1001, stops the feed, closes the HTTP server. Idempotent. */
+  close(): Promise<void>;
+}
+
+const WEBSOCKET_PATHS = ['/', '/ws'];
+const CLOSE_TIMEOUT_MS = 3_000;
+
+export async function startServer(options: TickstreamServerOptions = {}): Promise<TickstreamServer> {
+  const logger = options.logger === false ? silentLogger() : (options.logger ?? createLogger());
+  const feed = createFeed(options.feed ?? { kind: 'simulator' });
+  const defaultIntervalMs = options.intervalMs ?? 1000;
+  let hub: QuoteHub | undefined;
+  const metrics = new ServerMetrics({ hubStats: () => hub?.stats() ?? { subscriptions: 0 } });
+  hub = new QuoteHub(feed, hubOptions(options), metrics, logger.child({ component: 'hub' }));
+  const liveHub = hub;
+
+  const routes = createRequestHandler({
+    hub: liveHub,
+    metrics,
+    staticFiles: new StaticFiles(options.webRoot ?? DEFAULT_WEB_ROOT),
+    version: PACKAGE_VERSION,
+    feedName: feed.name,
+    startedAt: Date.now(),
+    onError: (err, req) => logger.error({ err, url: req.url }, 'request failed'),
+  });
+  const server: HttpServer | HttpsServer = options.tls
+    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes)
+    : createHttpServer(routes);
+
+  const policy = new UpgradePolicy({ authToken: options.authToken, allowedOrigins: options.allowedOrigins });
+  const connectDefaults = { intervalMs: defaultIntervalMs };
+  const verify = (req: IncomingMessage): VerifyResult => {
+    const url = upgradeUrl(req);
+    const refusal = policy.check(req, url);
+    if (refusal) return refusal;
+    const params = parseConnectParams(url, connectDefaults);
+    return 'error' in params ? { status: 400, message: params.error } : true;
+  };
+  const wss = new WebSocketServer({
+    server,
+    path: WEBSOCKET_PATHS,
+    verify,
+    // Below the CLI's 5 s shutdown deadline, so a client that never answers our close is cut off in time.
+    closeTimeoutMs: CLOSE_TIMEOUT_MS,
+    ...defined({
+      maxPayload: options.maxPayload,
+      deflate: options.deflate,
+      heartbeatIntervalMs: options.pingIntervalMs,
+      maxConnections: options.maxConnections,
+    }),
+  });
+  wss.on('error', (err) => logger.error({ err }, 'websocket server error'));
+  wss.on('connection', (conn: WebSocketConnection, req: IncomingMessage) => {
+    // verify already accepted these parameters, so parsing again cannot fail.
+    const params = parseConnectParams(upgradeUrl(req), connectDefaults);
+    if ('error' in params) {
+      conn.close(1008, params.error);
+      return;
+    }
+    const remote = conn.remoteAddress;
+    logger.debug({ remote, url: conn.url, extensions: conn.extensions }, 'connection open');
+    conn.on('close', (code: number, reason: string) => logger.debug({ remote, code, reason }, 'connection closed'));
+    liveHub.attach(conn, params);
+  });
+
+  liveHub.start();
+  try {
+    await listen(server, options.port ?? 8765, options.host ?? '0.0.0.0');
+  } catch (err) {
+    await liveHub.stop();
+    throw err;
+  }
+
+  const address = server.address() as AddressInfo;
+  const scheme = options.tls ? 'https' : 'http';
+  const hostForUrl = urlHost(address.address);
+  const url = `${scheme}://${hostForUrl}:${address.port}`;
+  const wsUrl = `${options.tls ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/`;
+  logger.info({ url, wsUrl, port: address.port, feed: feed.name }, 'listening');
+
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      logger.info({ clients: wss.clients.size }, 'shutting down');
+      const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      await liveHub.stop();
+      await wss.close(1001, 'server shutting down');
+      server.closeAllConnections();
+      await httpClosed;
+      logger.info('stopped');
+    })();
+    return closing;
+  };
+
+  return { port: address.port, url, wsUrl, hub: liveHub, metrics, logger, close };
+}
+
+function hubOptions(options: TickstreamServerOptions): HubOptions {
+  return defined({
+    defaultIntervalMs: options.intervalMs,
+    appHeartbeatMs: options.appHeartbeatMs,
+    highWaterMarkBytes: options.highWaterMarkBytes,
+    hardLimitBytes: options.hardLimitBytes,
+    slowCloseAfterMs: options.slowCloseAfterMs,
+    clientMessages: options.clientMessages,
+    deflate: options.deflate,
+    serverVersion: PACKAGE_VERSION,
+  });
+}
+
+/** Drops undefined values so the callee's own defaults apply. */
+function defined<T extends object>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
+  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
+    [K in keyof T]?: Exclude<T[K], undefined>;
+  };
+}
+
+function upgradeUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return new URL('http://localhost/');
+  }
+}
+
+function listen(server: HttpServer | HttpsServer, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const onError = (err: Error): void => reject(err);
+    server.once('error', onError);
+    server.listen(port, host, () => {
+      server.off('error', onError);
+      resolve();
+    });
+  });
+}
+
+/** The address clients should use: loopback for wildcard binds, brackets for IPv6. */
+function urlHost(address: string): string {
+  if (address === '0.0.0.0' || address === '::') return '127.0.0.1';
+  return address.includes(':') ? `[${address}]` : address;
+}

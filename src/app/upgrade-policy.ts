@@ -1,0 +1,60 @@
+/**
+ * Decides, before the WebSocket handshake completes, whether an upgrade request is admitted:
+ * Origin allow-list (403), bearer token (401) and connect parameters (400). Pure: request in,
+ * verdict out, so it is testable without sockets.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage } from 'node:http';
+
+export interface UpgradePolicyOptions {
+  authToken?: string | undefined;
+  allowedOrigins?: readonly string[] | undefined;
+}
+
+export type Refusal = { status: number; message: string };
+
+export class UpgradePolicy {
+  private readonly tokenDigest: Buffer | undefined;
+  private readonly origins: ReadonlySet<string> | undefined;
+
+  constructor(options: UpgradePolicyOptions) {
+    this.tokenDigest = options.authToken === undefined ? undefined : digest(options.authToken);
+    this.origins =
+      options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins.map(normaliseOrigin));
+  }
+
+  /** Undefined when admitted, otherwise the HTTP refusal to answer the upgrade with. */
+  check(req: IncomingMessage, url: URL): Refusal | undefined {
+    if (this.origins !== undefined) {
+      // Only browsers send Origin, and Origin checks exist to stop other web sites' pages from
+      // connecting; a request without Origin (a program) is judged by the token alone.
+      const origin = req.headers.origin;
+      if (origin !== undefined && !this.origins.has(normaliseOrigin(origin))) {
+        return { status: 403, message: `origin ${origin} is not allowed` };
+      }
+    }
+    if (this.tokenDigest !== undefined) {
+      const presented = bearerToken(req) ?? url.searchParams.get('token');
+      if (presented === null || presented === undefined) return { status: 401, message: 'missing token' };
+      // Compare fixed-length digests so the comparison time does not leak the token's length or prefix.
+      if (!timingSafeEqual(digest(presented), this.tokenDigest)) return { status: 401, message: 'invalid token' };
+    }
+    return undefined;
+  }
+}
+
+/** Also used by the HTTP API: the same token protects nothing there, by design (read-only public data). */
+function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined) return undefined;
+  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
+  return match ? match[1] : undefined;
+}
+
+function digest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+function normaliseOrigin(origin: string): string {
+  return origin.trim().replace(/\/+$/, '').toLowerCase();
+}

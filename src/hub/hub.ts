@@ -162,7 +162,8 @@ export class QuoteHub {
       else session.symbols = new Set(resolved.known);
     }
 
-    conn.send(
+    this.sendControl(
+      session,
       welcomeMessage({
         server: this.options.serverName,
         version: this.options.serverVersion,
@@ -171,7 +172,7 @@ export class QuoteHub {
         symbols: session.subscriptionList(),
       }),
     );
-    conn.send(this.encoder.snapshotMessage(undefined, this.cachedFor(session)));
+    this.sendControl(session, this.encoder.snapshotMessage(undefined, this.cachedFor(session)));
     if (tooMany) {
       this.sendError(session, undefined, 'too_many_symbols', `at most ${this.options.maxSymbolsPerClient} symbols per client`);
     }
@@ -341,7 +342,7 @@ export class QuoteHub {
       case 'unsubscribe':
         return this.unsubscribe(session, command.id, command.symbols);
       case 'interval':
-        session.conn.send(intervalMessage(command.id, command.intervalMs));
+        this.sendControl(session, intervalMessage(command.id, command.intervalMs));
         if (command.intervalMs !== session.intervalMs) {
           session.intervalMs = command.intervalMs;
           this.regroup(session);
@@ -350,7 +351,7 @@ export class QuoteHub {
       case 'snapshot':
         return this.snapshotCommand(session, command.id, command.symbols);
       case 'ping':
-        session.conn.send(pongMessage(command.id, Date.now()));
+        this.sendControl(session, pongMessage(command.id, Date.now()));
         return;
     }
   }
@@ -381,7 +382,7 @@ export class QuoteHub {
         session.symbols = next;
       }
     }
-    session.conn.send(subscriptionsMessage(id, session.subscriptionList()));
+    this.sendControl(session, subscriptionsMessage(id, session.subscriptionList()));
     this.sendSnapshot(session, id, added);
     this.regroup(session);
     if (unknown.length > 0) this.sendError(session, id, 'unknown_symbol', 'unknown symbols', unknown);
@@ -401,7 +402,7 @@ export class QuoteHub {
       session.all = false;
       session.symbols = next;
     }
-    session.conn.send(subscriptionsMessage(id, session.subscriptionList()));
+    this.sendControl(session, subscriptionsMessage(id, session.subscriptionList()));
     this.regroup(session);
     if (unknown.length > 0) this.sendError(session, id, 'unknown_symbol', 'unknown symbols', unknown);
   }
@@ -428,11 +429,17 @@ export class QuoteHub {
   private sendSnapshot(session: Session, id: CommandId | undefined, quotes: readonly Quote[]): void {
     // Values kept for a conflating client are older than (or equal to) the snapshot: drop them.
     if (session.conflated !== null) this.slow.superseded(session, quotes.map((q) => q.symbol));
-    session.conn.send(this.encoder.snapshotMessage(id, quotes));
+    this.sendControl(session, this.encoder.snapshotMessage(id, quotes));
   }
 
   private sendError(session: Session, id: CommandId | undefined, code: ErrorCode, message: string, symbols?: readonly string[]): void {
-    session.conn.send(errorMessage(id, code, message, symbols));
+    this.sendControl(session, errorMessage(id, code, message, symbols));
+  }
+
+  /** Control messages (welcome, acks, snapshots, errors) bypass conflation: they answer the client. */
+  private sendControl(session: Session, json: string): void {
+    session.conn.send(json);
+    this.metrics?.messagesSent(1, Buffer.byteLength(json));
   }
 
   /**

@@ -97,8 +97,9 @@ function quotesRoute(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
     return;
   }
   const wanted = [...new Set(param.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
-  const known = new Set(ctx.hub.universe().map((s) => s.symbol));
-  const unknown = wanted.filter((s) => !known.has(s));
+  // Symbols match case-insensitively, as in WebSocket subscriptions ('aapl' finds AAPL).
+  const known = new Set(ctx.hub.universe().map((s) => s.symbol.toUpperCase()));
+  const unknown = wanted.filter((s) => !known.has(s.toUpperCase()));
   if (unknown.length > 0) {
     sendJson(res, 404, { error: 'unknown_symbol', message: `unknown symbols: ${unknown.join(', ')}`, symbols: unknown }, req);
     return;

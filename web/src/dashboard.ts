@@ -108,7 +108,7 @@ function renderChartHeader(): void {
   }
   chart.setPrevClose(q.prevClose);
   ui.chartLast.textContent = formatPrice(q.last);
-  ui.chartChange.textContent = `${formatChange(q.change)}  ${formatPercent(q.changePct)}`;
+  ui.chartChange.textContent = `${formatChange(q.change, q.last)}  ${formatPercent(q.changePct)}`;
   const dir = direction(q.change);
   ui.chartChange.dataset['dir'] = dir > 0 ? 'up' : dir < 0 ? 'down' : 'flat';
   ui.details.hidden = false;
@@ -116,7 +116,7 @@ function renderChartHeader(): void {
   setDetail('high', formatPrice(q.high));
   setDetail('low', formatPrice(q.low));
   setDetail('prev', formatPrice(q.prevClose));
-  setDetail('spread', formatPrice(q.ask - q.bid));
+  setDetail('spread', formatPrice(q.ask - q.bid, q.last));
   setDetail('volume', formatVolume(q.volume));
 }
 

@@ -1,18 +1,23 @@
 // Number and time formatting for the table. toFixed is used instead of Intl on the hot path:
 // it is several times cheaper and the table needs no locale-specific grouping for prices.
 
-/** Price with 2 decimals, or 4 for sub-unit prices (penny stocks, some funds). */
-export function formatPrice(value: number): string {
+/** Decimals for prices of this magnitude: 2, or 4 for sub-unit prices (penny stocks, some funds). */
+function decimalsFor(price: number): number {
+  return Math.abs(price) < 1 ? 4 : 2;
+}
+
+/** Price with the decimals its magnitude needs (`reference` = the price a difference belongs to). */
+export function formatPrice(value: number, reference: number = value): string {
   if (!Number.isFinite(value)) return '—';
-  return Math.abs(value) < 1 ? value.toFixed(4) : value.toFixed(2);
+  return value.toFixed(decimalsFor(reference));
 }
 
 /** Signed change with a direction arrow, so direction never depends on colour alone. */
-export function formatChange(value: number): string {
+export function formatChange(value: number, price: number): string {
   if (!Number.isFinite(value)) return '—';
-  if (value > 0) return `▲ ${formatPrice(value)}`;
-  if (value < 0) return `▼ ${formatPrice(-value)}`;
-  return formatPrice(0);
+  if (value > 0) return `▲ ${formatPrice(value, price)}`;
+  if (value < 0) return `▼ ${formatPrice(-value, price)}`;
+  return formatPrice(0, price);
 }
 
 export function formatPercent(value: number): string {

@@ -155,7 +155,7 @@ export class QuoteTable {
       shown.last = q.last;
     }
     if (q.change !== shown.change) {
-      cells.change.textContent = formatChange(q.change);
+      cells.change.textContent = formatChange(q.change, q.last);
       shown.change = q.change;
     }
     if (q.changePct !== shown.changePct) {

@@ -6,11 +6,14 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page } from 'playwright-core';
 import type { TickstreamServer } from '../../src/app/server.js';
-import { artifactPath, buildWebOnce, launchChromium, startWebServer } from './harness.js';
+import { artifactPath, buildWebOnce, launchChromium, startWebServer, type PageElement, type PageGlobals } from './harness.js';
 
 function logEntry(page: Page, text: string): Promise<unknown> {
   return page.waitForFunction(
-    (needle) => [...document.querySelectorAll('#log .text')].some((el) => (el.textContent ?? '').includes(needle)),
+    (needle) =>
+      [...(globalThis as unknown as PageGlobals).document.querySelectorAll('#log .text')].some((el) =>
+        (el.textContent ?? '').includes(needle),
+      ),
     text,
     { timeout: 5000 },
   );
@@ -49,7 +52,7 @@ describe('connection console in Chromium', () => {
     await page.click('#send');
     await logEntry(page, 'Send: {"type":"subscribe","symbols":["AAPL"],"id":1}');
     await logEntry(page, 'Receive: {"type":"subscriptions","id":1');
-    const reply = await page.$$eval('#log .receive .text', (els) =>
+    const reply = await page.$$eval('#log .receive .text', (els: PageElement[]) =>
       els.map((e) => e.textContent ?? '').find((t) => t.includes('"subscriptions"')),
     );
     const ack = JSON.parse((reply ?? '').replace(/^Receive: /, '')) as { symbols: string[] };

@@ -7,7 +7,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page, WebSocket as PwWebSocket } from 'playwright-core';
 import type { TickstreamServer } from '../../src/app/server.js';
-import { artifactPath, buildWebOnce, launchChromium, startWebServer } from './harness.js';
+import { artifactPath, buildWebOnce, launchChromium, startWebServer, type PageElement, type PageGlobals } from './harness.js';
 
 const DEFAULT_ROWS = 13; // web/src/prefs.ts DEFAULT_WATCHLIST
 
@@ -43,8 +43,8 @@ async function waitForFrame(frames: Frame[], from: number, match: (f: Frame) => 
 }
 
 function lastPrices(page: Page): Promise<Record<string, string>> {
-  return page.$$eval('#watchlist-body tr', (rows) =>
-    Object.fromEntries(rows.map((r) => [(r as HTMLElement).dataset['symbol'] ?? '', r.querySelector('td.last')?.textContent ?? ''])),
+  return page.$$eval('#watchlist-body tr', (rows: PageElement[]) =>
+    Object.fromEntries(rows.map((r) => [r.getAttribute('data-symbol') ?? '', r.querySelector('td.last')?.textContent ?? ''])),
   );
 }
 
@@ -52,9 +52,9 @@ function lastPrices(page: Page): Promise<Record<string, string>> {
 async function waitForPriceChange(page: Page, before: Record<string, string>, timeoutMs: number): Promise<void> {
   await page.waitForFunction(
     (prev) =>
-      [...document.querySelectorAll<HTMLElement>('#watchlist-body tr')].some((r) => {
+      [...(globalThis as unknown as PageGlobals).document.querySelectorAll('#watchlist-body tr')].some((r) => {
         const text = r.querySelector('td.last')?.textContent ?? '';
-        const old = prev[r.dataset['symbol'] ?? ''];
+        const old = prev[r.getAttribute('data-symbol') ?? ''];
         return old !== undefined && old !== '—' && text !== old;
       }),
     before,
@@ -63,7 +63,7 @@ async function waitForPriceChange(page: Page, before: Record<string, string>, ti
 }
 
 async function waitForRowsWithData(page: Page, count: number): Promise<void> {
-  await page.waitForFunction((n) => document.querySelectorAll('#watchlist-body tr:not(.pending)').length >= n, count, {
+  await page.waitForFunction((n) => (globalThis as unknown as PageGlobals).document.querySelectorAll('#watchlist-body tr:not(.pending)').length >= n, count, {
     timeout: 5000,
   });
 }
@@ -101,7 +101,11 @@ describe('dashboard in Chromium', () => {
     assert.ok(changes.every((t) => /^(▲ |▼ )?\d+\.\d+$/.test(t)), changes.join(' | '));
     assert.ok(changes.some((t) => t.startsWith('▲') || t.startsWith('▼')));
     // The once-a-second readout shows a message rate and a latency.
-    await page.waitForFunction(() => /^\d+$/.test(document.getElementById('rate')?.textContent ?? ''), null, { timeout: 3000 });
+    await page.waitForFunction(
+      () => /^\d+$/.test((globalThis as unknown as PageGlobals).document.getElementById('rate')?.textContent ?? ''),
+      null,
+      { timeout: 3000 },
+    );
     assert.match((await page.textContent('#latency')) ?? '', /^\d+ ms$/);
 
     // Clicking a row charts it.
@@ -112,7 +116,7 @@ describe('dashboard in Chromium', () => {
 
     // Colour convention switch is applied and remembered.
     await page.waitForSelector('tr[data-dir="up"] td.last');
-    const upColour = (): Promise<string> => page.$eval('tr[data-dir="up"] td.last', (td) => getComputedStyle(td).color);
+    const upColour = (): Promise<string> => page.$eval('tr[data-dir="up"] td.last', (td: PageElement) => (globalThis as unknown as PageGlobals).getComputedStyle(td).color);
     const greenUp = await upColour();
     await page.selectOption('#colors', 'red-up');
     assert.equal(await page.getAttribute('html', 'data-colors'), 'red-up');
@@ -153,7 +157,9 @@ describe('dashboard in Chromium', () => {
     await page.fill('#symbol-search', '比亚迪');
     await page.click('#search-results li[data-symbol="002594.SZ"]');
     await page.waitForSelector('tr[data-symbol="002594.SZ"]:not(.pending)', { timeout: 5000 });
-    const stored = await page.evaluate(() => JSON.parse(localStorage.getItem('tickstream.watchlist') ?? '[]') as string[]);
+    const stored = await page.evaluate(
+      () => JSON.parse((globalThis as unknown as PageGlobals).localStorage.getItem('tickstream.watchlist') ?? '[]') as string[],
+    );
     assert.ok(stored.includes('NFLX') && stored.includes('002594.SZ'), stored.join(','));
 
     // Remove NFLX with the keyboard (Delete on the focused row).
@@ -197,7 +203,7 @@ describe('dashboard reconnects across a server restart', () => {
       const page = await browser.newPage();
       await page.goto(`${server.url}/`);
       await waitForRowsWithData(page, DEFAULT_ROWS);
-      await page.evaluate(() => Object.assign(window, { sameDocument: true }));
+      await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
 
       await server.close();
       await page.waitForSelector('#status[data-state="reconnecting"]', { timeout: 5000 });
@@ -207,7 +213,7 @@ describe('dashboard reconnects across a server restart', () => {
       await page.waitForSelector('#status[data-state="live"]', { timeout: 15_000 });
       const afterRestart = await lastPrices(page);
       await waitForPriceChange(page, afterRestart, 5000);
-      assert.equal(await page.evaluate(() => (window as unknown as { sameDocument?: boolean }).sameDocument), true);
+      assert.equal(await page.evaluate(() => (globalThis as { sameDocument?: boolean }).sameDocument), true);
     } finally {
       await browser.close();
       await server.close();

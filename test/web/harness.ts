@@ -62,3 +62,22 @@ export function artifactPath(name: string): string {
   mkdirSync(ARTIFACTS, { recursive: true });
   return join(ARTIFACTS, name);
 }
+
+/**
+ * The few browser globals the in-page callbacks use. The Node-side tsconfig has no DOM lib (and must
+ * not get one), so callbacks cast `globalThis` to this; the cast is erased before the function is
+ * serialised into the page.
+ */
+export interface PageElement {
+  readonly textContent: string | null;
+  getAttribute(name: string): string | null;
+  querySelector(selector: string): PageElement | null;
+}
+export interface PageGlobals {
+  document: {
+    querySelectorAll(selector: string): ArrayLike<PageElement> & Iterable<PageElement>;
+    getElementById(id: string): PageElement | null;
+  };
+  localStorage: { getItem(key: string): string | null };
+  getComputedStyle(element: PageElement): { color: string };
+}

@@ -142,7 +142,7 @@ export interface SpawnedCli {
   readonly stderr: () => string;
   /** Resolves with the exit code (or the signal name). */
   readonly exited: Promise<number | string>;
-  /** Waits for a stdout line matching `predicate`. */
+  /** Waits for the next stdout line (after those already handed out) matching `predicate`. */
   waitForLine(predicate: (line: string) => boolean, timeoutMs?: number): Promise<string>;
   /** SIGKILLs the process if it is still running. */
   kill(): void;
@@ -171,9 +171,9 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
       wake?.();
     });
   });
+  let cursor = 0; // shared: each line is handed out once, in order
   const waitForLine = async (predicate: (line: string) => boolean, timeoutMs = 10_000): Promise<string> => {
     const deadline = performance.now() + timeoutMs;
-    let cursor = 0;
     for (;;) {
       while (cursor < lines.length) {
         const line = lines[cursor++]!;

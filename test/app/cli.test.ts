@@ -1,0 +1,95 @@
+// The real `tickstream` command as a child process: serve + SIGTERM, watch --json, usage errors.
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, test } from 'node:test';
+import { openClient, quotesOf, spawnCli, startTestServer, waitForListening } from '../helpers/server.js';
+
+describe('tickstream serve', () => {
+  test('SIGTERM closes every client with 1001 and exits 0', { timeout: 30_000 }, async () => {
+    const cli = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--seed', '1', '--interval', '100', '--log-format', 'json']);
+    try {
+      const port = await waitForListening(cli);
+      const listening = JSON.parse(cli.lines.find((l) => l.includes('"listening"'))!) as { url: string };
+      assert.equal(listening.url, `http://127.0.0.1:${port}`);
+      const clients = await Promise.all([1, 2, 3].map(() => openClient(`ws://127.0.0.1:${port}/?symbols=AAPL`)));
+      for (const c of clients) await c.nextOfType('snapshot');
+      const startedAt = performance.now();
+      cli.child.kill('SIGTERM');
+      const closes = await Promise.all(clients.map((c) => c.closed));
+      for (const close of closes) assert.equal(close.code, 1001);
+      assert.equal(await cli.exited, 0);
+      assert.ok(performance.now() - startedAt < 5_000, 'exits within 5 s');
+    } finally {
+      cli.kill();
+    }
+  });
+
+  test('invalid configuration exits with code 2 and a clear message', { timeout: 30_000 }, async () => {
+    const badPort = spawnCli(['serve', '--port', 'eighty']);
+    assert.equal(await badPort.exited, 2);
+    assert.match(badPort.stderr(), /--port: expected an integer/);
+    const badEnv = spawnCli(['serve'], { TICKSTREAM_CLIENT_MESSAGES: 'maybe' });
+    assert.equal(await badEnv.exited, 2);
+    assert.match(badEnv.stderr(), /TICKSTREAM_CLIENT_MESSAGES: "maybe" is not one of commands, close/);
+    const unknownFlag = spawnCli(['serve', '--colour']);
+    assert.equal(await unknownFlag.exited, 2);
+    assert.match(unknownFlag.stderr(), /--colour/);
+  });
+
+  test('--version and --help', { timeout: 30_000 }, async () => {
+    const version = spawnCli(['--version']);
+    assert.equal(await version.exited, 0);
+    assert.match(version.lines.join('\n'), /^\d+\.\d+\.\d+$/);
+    const help = spawnCli(['serve', '--help']);
+    assert.equal(await help.exited, 0);
+    const text = help.lines.join('\n');
+    for (const fragment of ['--tls-cert', 'TICKSTREAM_PORT', '--client-messages', '[default: 8765]']) assert.ok(text.includes(fragment), fragment);
+  });
+});
+
+describe('tickstream watch --json', () => {
+  test('prints one quote per line from a running server', { timeout: 30_000 }, async () => {
+    const server = await startTestServer({ intervalMs: 100 });
+    const cli = spawnCli(['watch', server.wsUrl, 'AAPL', '600519.SH', '--json', '--interval', '100']);
+    try {
+      const seen = new Map<string, number>();
+      for (let i = 0; i < 6; i++) {
+        const line = await cli.waitForLine(() => true, 15_000);
+        const quote = JSON.parse(line) as { symbol: string; seq: number; last: number; ts: number };
+        assert.ok(['AAPL', '600519.SH'].includes(quote.symbol), quote.symbol);
+        assert.equal(typeof quote.last, 'number');
+        assert.ok(quote.seq >= (seen.get(quote.symbol) ?? 0), 'seq never goes back');
+        seen.set(quote.symbol, quote.seq);
+      }
+      assert.equal(seen.size, 2, 'both symbols appear (the snapshot lists each)');
+      cli.child.kill('SIGINT');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.kill();
+      await server.close();
+    }
+  });
+});
+
+describe('the article\'s toy server, configured from file + env + flags', () => {
+  test('read-only mode from a config file closes on any client message (1008)', { timeout: 30_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickstream-cfg-'));
+    const configFile = join(dir, 'tickstream.json');
+    // The file asks for port 1 (privileged): the flag must win; the env var supplies the host.
+    await writeFile(configFile, JSON.stringify({ clientMessages: 'close', interval: 100, port: 1, logFormat: 'json' }));
+    const cli = spawnCli(['--config', configFile, '--port', '0'], { TICKSTREAM_HOST: '127.0.0.1' });
+    try {
+      const port = await waitForListening(cli);
+      const client = await openClient(`ws://127.0.0.1:${port}/?symbols=AAPL`);
+      assert.equal((await client.nextOfType('welcome')).interval, 100);
+      assert.equal(quotesOf(await client.nextOfType('quotes', 3_000))[0]?.symbol, 'AAPL');
+      client.conn.send('hi');
+      assert.deepEqual(await client.closed, { code: 1008, reason: 'read-only feed' });
+    } finally {
+      cli.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
+  });
+});

@@ -15,6 +15,8 @@ import { summarize, fmtNum } from './lib/stats.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
 const rootDir = resolve(benchDir, '..');
+// TICKSTREAM_DIST: use a private build (e.g. tsc --outDir /tmp/x) instead of dist/.
+const distRoot = process.env.TICKSTREAM_DIST ? resolve(process.env.TICKSTREAM_DIST) : join(rootDir, 'dist');
 
 function parseArgs(argv) {
   const o = { quick: false, only: null, servers: null, runs: null };
@@ -63,7 +65,7 @@ function buildLoadgen() {
 }
 
 function available(name) {
-  if (name === 'tickstream') return existsSync(join(rootDir, 'dist/src/transport/index.js'));
+  if (name === 'tickstream') return existsSync(join(distRoot, 'src/transport/index.js'));
   return true;
 }
 
@@ -77,9 +79,13 @@ const runner = makeRunner({
   }),
 });
 
-const selectedServers = (opts.servers ?? TRANSPORT_SERVERS).filter((s) => {
+for (const s of opts.servers ?? []) {
   if (!serverScripts[s] && s !== 'tickstream-service' && s !== 'ws-service') throw new Error(`unknown server ${s}`);
-  if (serverScripts[s] && !available(s)) { log(`skipping ${s}: dist/src/transport/index.js not built`); return false; }
+}
+// M1-M4/M6 compare transports; M5 maps ws -> ws-service and tickstream -> tickstream-service.
+const selectedServers = (opts.servers ?? TRANSPORT_SERVERS).filter((s) => {
+  if (!serverScripts[s]) return false;
+  if (!available(s)) { log(`skipping ${s}: ${distRoot}/src/transport/index.js not built`); return false; }
   return true;
 });
 const wants = (m) => !opts.only || opts.only.includes(m);
@@ -111,15 +117,22 @@ async function measure(id, servers, fn) {
   return per;
 }
 
+/** The most telling line of an error (full text is in the JSON), safe inside a table cell. */
+function oneLine(message = '?') {
+  const lines = message.split('\n').map((l) => l.trim()).filter(Boolean);
+  const line = lines.find((l) => /^\w*Error\b/.test(l)) ?? lines[0] ?? '?';
+  return line.replace(/\|/g, '/').slice(0, 160);
+}
+
 const stat = (per, s, pick) => summarize(per[s].runs.map(pick));
 
-function table(title, per, columns, ratioOf, higherIsBetter = true) {
+function table(title, per, columns, ratioOf, higherIsBetter = true, baseline = 'ws') {
   const servers = Object.keys(per);
-  const wsMedian = per.ws ? stat(per, 'ws', ratioOf)?.median : undefined;
-  const head = ['server', ...columns.map((c) => c.label), 'vs ws'];
+  const wsMedian = per[baseline] ? stat(per, baseline, ratioOf)?.median : undefined;
+  const head = ['server', ...columns.map((c) => c.label), `vs ${baseline}`];
   const lines = [`### ${title}`, '', `| ${head.join(' | ')} |`, `|${head.map(() => '---').join('|')}|`];
   for (const s of servers) {
-    if (per[s].runs.length === 0) { lines.push(`| ${s} | failed: ${per[s].errors[0] ?? '?'} |`); continue; }
+    if (per[s].runs.length === 0) { lines.push(`| ${s} | failed: ${oneLine(per[s].errors[0])} |`); continue; }
     const cells = columns.map((c) => {
       const st = stat(per, s, c.pick);
       if (!st) return '–';
@@ -138,10 +151,10 @@ function table(title, per, columns, ratioOf, higherIsBetter = true) {
 }
 
 const tables = [];
+// Latency at saturation only measures queue depth (kernel + userland buffers); it is kept
+// in the JSON but the tables show it where it means something (M2, M5).
 const broadcastColumns = [
   { label: 'deliveries/s', pick: (r) => r.deliveriesPerSec },
-  { label: 'p50 µs', pick: (r) => r.latencyUs.p50 },
-  { label: 'p99 µs', pick: (r) => r.latencyUs.p99 },
   { label: 'server CPU %', pick: (r) => r.serverCpuPct },
   { label: 'server RSS MiB', pick: (r) => r.serverRssBytes / 1048576, digits: 1 },
   { label: 'gen CPU %', pick: (r) => r.genCpuPct },
@@ -182,16 +195,18 @@ try {
     ], (r) => r.connPerSec));
   }
   if (wants('M5')) {
-    const m5 = await runM5({ runner, cfg: cfg.M5, rootDir, benchDir, measure, log });
+    const m5 = await runM5({ runner, cfg: cfg.M5, rootDir, benchDir, distRoot, measure, log, servers: opts.servers });
     for (const [title, per] of m5) {
       tables.push(table(title, per, [
-        { label: 'deliveries/s', pick: (r) => r.deliveriesPerSec },
+        { label: 'messages/s', pick: (r) => r.deliveriesPerSec },
+        { label: 'quotes/s', pick: (r) => r.quotesPerSec },
+        { label: 'MB/s', pick: (r) => r.bytesPerSec / 1e6, digits: 1 },
         { label: 'p50 µs', pick: (r) => r.latencyUs.p50 },
         { label: 'p99 µs', pick: (r) => r.latencyUs.p99 },
         { label: 'server CPU %', pick: (r) => r.serverCpuPct },
         { label: 'server RSS MiB', pick: (r) => r.serverRssBytes / 1048576, digits: 1 },
         { label: 'gen CPU %', pick: (r) => r.genCpuPct },
-      ], (r) => r.deliveriesPerSec));
+      ], (r) => r.quotesPerSec, true, 'ws-service'));
     }
   }
   if (wants('M6')) {

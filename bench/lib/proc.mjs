@@ -70,9 +70,11 @@ export function spawnPinned(cpu, cmd, args, { env, cwd } = {}) {
         waiters.add(w);
       });
     },
-    async stop(graceMs = 2000) {
+    /** Ends stdin (our servers exit on EOF), optionally signals, and SIGKILLs after graceMs. */
+    async stop(graceMs = 2000, signal = null) {
       if (exited) return;
       try { child.stdin.end(); } catch { /* ignore */ }
+      if (signal) { try { child.kill(signal); } catch { /* gone */ } }
       const t = setTimeout(() => { try { child.kill('SIGKILL'); } catch { /* gone */ } }, graceMs);
       await exitPromise;
       clearTimeout(t);

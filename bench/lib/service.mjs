@@ -1,2 +1,111 @@
-// M5 placeholder, replaced below once the service CLI exists.
-export async function runM5({ log }) { log('M5: not implemented yet'); return []; }
+// M5: the real service (`tickstream serve`) against the same service written the
+// usual way with `ws` (bench/servers/ws-quote-service.mjs). Both run the market
+// simulator in-process with identical flags; 1,000 clients each subscribe to their
+// own 50-symbol watchlist through the upgrade URL (?symbols=...&interval=...).
+import net from 'node:net';
+import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { spawnPinned, readRss, readCpuSeconds, sleep } from './proc.mjs';
+
+function freePort() {
+  return new Promise((res, rej) => {
+    const s = net.createServer();
+    s.on('error', rej);
+    s.listen(0, '127.0.0.1', () => { const { port } = s.address(); s.close(() => res(port)); });
+  });
+}
+
+async function waitForPort(port, proc, timeoutMs) {
+  const deadline = Date.now() + timeoutMs;
+  for (let i = 0; i < 500 && Date.now() < deadline; i++) {
+    const ok = await new Promise((res) => {
+      const s = net.connect(port, '127.0.0.1');
+      s.once('connect', () => { s.destroy(); res(true); });
+      s.once('error', () => res(false));
+    });
+    if (ok) return;
+    await Promise.race([sleep(50), proc.exited]);
+    if (proc.child.exitCode !== null) throw new Error(`service exited: ${proc.stderr.slice(-800)}`);
+  }
+  throw new Error(`service did not listen on ${port} within ${timeoutMs} ms: ${proc.stderr.slice(-800)}`);
+}
+
+/** Deterministic watchlists: client i gets `perClient` distinct symbols drawn with a seeded LCG. */
+function watchlists(symbols, clients, perClient) {
+  let state = 12345;
+  const next = () => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state; };
+  const lists = [];
+  for (let i = 0; i < clients; i++) {
+    const chosen = new Set();
+    for (let guard = 0; chosen.size < perClient && guard < perClient * 100; guard++) chosen.add(symbols[next() % symbols.length]);
+    lists.push([...chosen]);
+  }
+  return lists;
+}
+
+export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure, log, servers }) {
+  const cli = join(distRoot, 'src/app/cli.js');
+  const market = join(distRoot, 'src/market/index.js');
+  if (!existsSync(market)) { log('M5 skipped: dist/src/market not built'); return []; }
+  const kinds = [];
+  const want = (names) => !servers || names.some((n) => servers.includes(n));
+  if (want(['ws', 'ws-service'])) kinds.push('ws-service');
+  if (want(['tickstream', 'tickstream-service'])) {
+    if (existsSync(cli)) kinds.push('tickstream-service');
+    else log('M5: tickstream-service skipped: dist/src/app/cli.js not built');
+  }
+  if (kinds.length === 0) return [];
+
+  const { buildUniverse } = await import(pathToFileURL(market).href);
+  const symbols = buildUniverse(cfg.symbols).map((s) => s.symbol);
+  const lists = watchlists(symbols, cfg.clients, cfg.perClient);
+  mkdirSync(join(benchDir, '.build'), { recursive: true });
+
+  async function once(kind, interval) {
+    const pathsFile = join(benchDir, '.build', `m5-paths-${interval}.txt`);
+    writeFileSync(pathsFile, lists.map((l) => `/?symbols=${l.join(',')}&interval=${interval}`).join('\n') + '\n');
+    const port = await freePort();
+    const flags = ['--port', port, '--host', '127.0.0.1', '--symbols', cfg.symbols, '--ticks-per-second', cfg.ticksPerSecond,
+      '--seed', 1, '--interval', interval, '--log-level', 'warn'].map(String);
+    const args = kind === 'tickstream-service'
+      ? [cli, 'serve', ...flags]
+      : [join(benchDir, 'servers/ws-quote-service.mjs'), ...flags];
+    const proc = spawnPinned(0, process.execPath, args, { cwd: rootDir, env: { ...process.env, NODE_ENV: 'production' } });
+    let lg;
+    try {
+      await waitForPort(port, proc, 20000);
+      const timeout = cfg.warmup + cfg.measure + 60;
+      lg = runner.loadgen(['recv', '--port', port, '--paths-file', pathsFile, '--connections', cfg.clients, '--concurrency', 100,
+        '--warmup', cfg.warmup, '--measure', interval > 0 ? Math.max(cfg.measure, 3) : cfg.measure, '--timeout', timeout,
+        '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol']);
+      const conn = await lg.waitFor((e) => e.event === 'connected', 60000, 'connected');
+      if (conn.failed > 0) throw new Error(`${conn.failed} connections failed`);
+      const cpu0 = readCpuSeconds(proc.pid);
+      const t0 = performance.now();
+      const res = await lg.waitFor((e) => e.event === 'result', timeout * 1000 + 5000, 'result');
+      const serverCpuPct = (100 * (readCpuSeconds(proc.pid) - cpu0)) / ((performance.now() - t0) / 1000);
+      const rss = readRss(proc.pid);
+      if (res.error) throw new Error(`load generator: ${res.error}`);
+      return {
+        deliveriesPerSec: res.msgs_per_s,
+        quotesPerSec: res.items_per_s,
+        bytesPerSec: res.bytes / Math.max(res.window_s, 1e-9),
+        latencyUs: res.latency_us,
+        serverCpuPct,
+        serverRssBytes: rss,
+        genCpuPct: res.window_cpu_pct ?? res.cpu_pct,
+      };
+    } finally {
+      if (lg) await lg.stop();
+      await proc.stop(3000, 'SIGTERM');
+    }
+  }
+
+  const out = [];
+  const perTick = await measure('M5-tick', kinds, (k) => once(k, 0));
+  out.push([`M5 real service, every tick: ${cfg.ticksPerSecond} ticks/s over ${cfg.symbols} symbols, ${cfg.clients} clients × ${cfg.perClient} symbols (higher is better; latency = quote ts → receipt, ms resolution, includes the simulator's batching)`, perTick]);
+  const perSecond = await measure('M5-1s', kinds, (k) => once(k, 1000));
+  out.push([`M5 real service, 1 s interval: same load, each client gets one conflated batch per second (look at server CPU)`, perSecond]);
+  return out;
+}

@@ -23,7 +23,7 @@ function frame(text) {
   let body = Buffer.from(text);
   if (useDeflate) {
     // server_no_context_takeover: every message is compressed on its own, once.
-    const d = deflateRawSync(body, { flush: zc.Z_SYNC_FLUSH });
+    const d = deflateRawSync(body, { finishFlush: zc.Z_SYNC_FLUSH });
     body = d.subarray(0, d.length - 4); // RFC 7692 7.2.1: drop the 00 00 ff ff tail
   }
   return Buffer.concat([frameHeader(body.length, useDeflate), body]);

@@ -1,9 +1,13 @@
 // tickstream's own transport: encode once per broadcast (PreparedMessage), then
 // sendPrepared() to every connection; writes in one event-loop turn are coalesced.
 import http from 'node:http';
+import { join, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { runServer } from './harness.mjs';
 
-const { WebSocketServer, PreparedMessage } = await import('../../dist/src/transport/index.js');
+// TICKSTREAM_DIST lets a developer point at a private build (tsc --outDir) instead of dist/.
+const distRoot = process.env.TICKSTREAM_DIST ? resolve(process.env.TICKSTREAM_DIST) : fileURLToPath(new URL('../../dist', import.meta.url));
+const { WebSocketServer, PreparedMessage } = await import(pathToFileURL(join(distRoot, 'src/transport/index.js')).href);
 
 let wss;
 let deflate = false;

@@ -4,13 +4,13 @@
  *
  * The hot loop works on 32-bit words: the four key bytes are rotated to the position of the first
  * word-aligned byte and packed into one word, then the aligned middle of the buffer is XORed a word
- * at a time through a Uint32Array view. Only the (at most 3 + 3) unaligned edge bytes go one by one.
+ * at a time through an Int32Array view. Only the (at most 3 + 3) unaligned edge bytes go one by one.
  */
 
-/** Uint32Array reads memory in platform order; the packed key word must follow it. */
+/** Int32Array reads memory in platform order; the packed key word must follow it. */
 const LITTLE_ENDIAN = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1;
 
-/** Below this many bytes creating a Uint32Array view costs more than the byte loop saves. */
+/** Below this many bytes creating an Int32Array view costs more than the byte loop saves. */
 const WORD_LOOP_THRESHOLD = 32;
 
 /**
@@ -39,7 +39,7 @@ export function maskRange(
   let p = phase & 3;
 
   if (end - start >= WORD_LOOP_THRESHOLD) {
-    // Byte loop up to the first 4-byte aligned address (a Uint32Array view must be aligned).
+    // Byte loop up to the first 4-byte aligned address (an Int32Array view must be aligned).
     const misalignment = (data.byteOffset + i) & 3;
     const lead = misalignment === 0 ? 0 : 4 - misalignment;
     for (const leadEnd = i + lead; i < leadEnd; i++, p = (p + 1) & 3) {
@@ -51,11 +51,24 @@ export function maskRange(
     const r1 = key[keyStart + ((p + 1) & 3)]!;
     const r2 = key[keyStart + ((p + 2) & 3)]!;
     const r3 = key[keyStart + ((p + 3) & 3)]!;
+    // Int32 (not Uint32) keeps every value a small integer for V8: no heap-number boxing.
     const keyWord = LITTLE_ENDIAN
-      ? (r0 | (r1 << 8) | (r2 << 16) | (r3 << 24)) >>> 0
-      : ((r0 << 24) | (r1 << 16) | (r2 << 8) | r3) >>> 0;
-    const view = new Uint32Array(data.buffer, data.byteOffset + i, words);
-    for (let w = 0; w < words; w++) view[w]! ^= keyWord;
+      ? r0 | (r1 << 8) | (r2 << 16) | (r3 << 24)
+      : (r0 << 24) | (r1 << 16) | (r2 << 8) | r3;
+    const view = new Int32Array(data.buffer, data.byteOffset + i, words);
+    let w = 0;
+    // Unrolled by 8: measurably faster than the plain loop on large payloads.
+    for (const unrolledEnd = words - 7; w < unrolledEnd; w += 8) {
+      view[w]! ^= keyWord;
+      view[w + 1]! ^= keyWord;
+      view[w + 2]! ^= keyWord;
+      view[w + 3]! ^= keyWord;
+      view[w + 4]! ^= keyWord;
+      view[w + 5]! ^= keyWord;
+      view[w + 6]! ^= keyWord;
+      view[w + 7]! ^= keyWord;
+    }
+    for (; w < words; w++) view[w]! ^= keyWord;
     i += words << 2; // a whole number of words keeps the phase unchanged
   }
 

@@ -3,19 +3,9 @@ import type { InputType, ZlibOptions } from 'node:zlib';
 import { kMaxLength } from 'node:buffer';
 import type { Role } from './constants.js';
 import { ProtocolError } from './errors.js';
+import type { MessageInflater } from './frame-parser.js';
 import { DeflateDefaults } from './permessage-deflate.js';
 import type { DeflateParams } from './permessage-deflate.js';
-
-/**
- * The interface frame-parser.ts calls on a compressed (RSV1) message. Declared here structurally
- * so this file does not depend on the framing code; the two declarations are identical.
- */
-export interface MessageInflater {
-  /** Decompresses one whole message made of these compressed fragment payloads (raw DEFLATE
-   *  without the 00 00 ff ff tail; the inflater appends it). Throws ProtocolError(1009) when the
-   *  output would exceed maxSize, ProtocolError(1007) on corrupt data. */
-  inflate(fragments: Buffer[], maxSize: number): Buffer;
-}
 
 /** RFC 7692 7.2.1: a sync flush ends with an empty stored block, which the sender strips. */
 const SYNC_TAIL = Buffer.from([0x00, 0x00, 0xff, 0xff]);

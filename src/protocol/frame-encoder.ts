@@ -125,7 +125,7 @@ export function encodeFrame(opcode: number, payload: Buffer, options?: FrameOpti
     takeMaskKey(frame, offset);
     offset += 4;
     payload.copy(frame, offset);
-    maskRange(frame, offset, frame.length, frame, offset - 4, 0);
+    maskRange(frame, offset, frame.length, frame.readInt32BE(offset - 4), 0);
   } else {
     payload.copy(frame, offset);
   }
@@ -146,7 +146,7 @@ export function encodeTextFrame(text: string, options?: { fin?: boolean; mask?: 
     takeMaskKey(frame, offset);
     offset += 4;
     frame.write(text, offset, length, 'utf8');
-    maskRange(frame, offset, frame.length, frame, offset - 4, 0);
+    maskRange(frame, offset, frame.length, frame.readInt32BE(offset - 4), 0);
   } else {
     frame.write(text, offset, length, 'utf8');
   }

@@ -82,7 +82,7 @@ export class FrameParser {
   private lengthCode = 0; // 7-bit length field: 0..125, or 126/127 for the extended forms
   private payloadLength = 0;
   private received = 0; // payload bytes of the current frame seen so far
-  private maskKey: Buffer | null = null; // server role only, allocated on the first frame
+  private maskKey = 0; // server role: the 4 key bytes as a big-endian int32
   private partialPayload: Buffer | null = null; // only while a control payload spans chunks
   private partialHeader: Buffer | null = null; // only once a header has spanned chunks
   private headerHave = 0;
@@ -232,11 +232,7 @@ export class FrameParser {
       this.fragmentCount++;
     }
     if (this.isServer) {
-      const key = (this.maskKey ??= Buffer.allocUnsafeSlow(4));
-      key[0] = buf[keyAt]!;
-      key[1] = buf[keyAt + 1]!;
-      key[2] = buf[keyAt + 2]!;
-      key[3] = buf[keyAt + 3]!;
+      this.maskKey = buf.readInt32BE(keyAt);
     }
     this.payloadLength = length;
     this.received = 0;
@@ -269,7 +265,7 @@ export class FrameParser {
     if (this.received === 0 && end - pos >= length) {
       // Zero-copy: the whole payload is in this chunk.
       const payloadEnd = pos + length;
-      if (this.isServer) maskRange(chunk, pos, payloadEnd, this.maskKey!, 0, 0);
+      if (this.isServer) maskRange(chunk, pos, payloadEnd, this.maskKey, 0);
       this.onFrame(chunk.subarray(pos, payloadEnd));
       return payloadEnd;
     }
@@ -286,7 +282,7 @@ export class FrameParser {
    */
   private readDataPiece(chunk: Buffer, pos: number, take: number): void {
     const pieceEnd = pos + take;
-    if (this.isServer) maskRange(chunk, pos, pieceEnd, this.maskKey!, 0, this.received);
+    if (this.isServer) maskRange(chunk, pos, pieceEnd, this.maskKey, this.received);
     if (this.received === 0 && this.opcode === Opcode.Text && this.fin && !this.compressed) {
       // An unfragmented text frame that arrives split: validate it incrementally too.
       this.utf8Incremental = true;
@@ -306,7 +302,7 @@ export class FrameParser {
     const target = (this.partialPayload ??= Buffer.allocUnsafe(this.payloadLength));
     const from = this.received;
     chunk.copy(target, from, pos, pos + take);
-    if (this.isServer) maskRange(target, from, from + take, this.maskKey!, 0, from);
+    if (this.isServer) maskRange(target, from, from + take, this.maskKey, from);
     this.received = from + take;
     if (this.received === this.payloadLength) {
       this.partialPayload = null;
@@ -451,6 +447,5 @@ export class FrameParser {
     this.partialHeader = null;
     this.fragments = null;
     this.utf8 = null;
-    this.maskKey = null;
   }
 }

@@ -19,22 +19,16 @@ const WORD_LOOP_THRESHOLD = 32;
  *   unmasked when a payload arrives in several pieces (only `offset & 3` matters).
  */
 export function applyMask(data: Buffer, mask: Buffer, offset = 0): void {
-  maskRange(data, 0, data.length, mask, 0, offset);
+  maskRange(data, 0, data.length, mask.readInt32BE(0), offset);
 }
 
 /**
- * The allocation-free core of {@link applyMask}: XORs data[start, end) in place with the key stored
- * at key[keyStart .. keyStart + 3], data[start] being at position `phase` of the mask cycle.
- * Lets the encoder mask a payload with the key it just wrote into the same frame buffer.
+ * The allocation-free core of {@link applyMask}: XORs data[start, end) in place with `key`, the
+ * four mask key bytes read as one big-endian 32-bit integer (as they appear on the wire), data[start]
+ * being at position `phase` of the mask cycle. Holding the key as a number lets the parser keep it
+ * in a plain field instead of a Buffer per connection.
  */
-export function maskRange(
-  data: Uint8Array,
-  start: number,
-  end: number,
-  key: Uint8Array,
-  keyStart: number,
-  phase: number,
-): void {
+export function maskRange(data: Uint8Array, start: number, end: number, key: number, phase: number): void {
   let i = start;
   let p = phase & 3;
 
@@ -43,14 +37,14 @@ export function maskRange(
     const misalignment = (data.byteOffset + i) & 3;
     const lead = misalignment === 0 ? 0 : 4 - misalignment;
     for (const leadEnd = i + lead; i < leadEnd; i++, p = (p + 1) & 3) {
-      data[i]! ^= key[keyStart + p]!;
+      data[i]! ^= keyByte(key, p);
     }
     const words = (end - i) >>> 2;
     // Key bytes as they line up with the 4 bytes of each aligned word.
-    const r0 = key[keyStart + p]!;
-    const r1 = key[keyStart + ((p + 1) & 3)]!;
-    const r2 = key[keyStart + ((p + 2) & 3)]!;
-    const r3 = key[keyStart + ((p + 3) & 3)]!;
+    const r0 = keyByte(key, p);
+    const r1 = keyByte(key, (p + 1) & 3);
+    const r2 = keyByte(key, (p + 2) & 3);
+    const r3 = keyByte(key, (p + 3) & 3);
     // Int32 (not Uint32) keeps every value a small integer for V8: no heap-number boxing.
     const keyWord = LITTLE_ENDIAN
       ? r0 | (r1 << 8) | (r2 << 16) | (r3 << 24)
@@ -73,6 +67,11 @@ export function maskRange(
   }
 
   for (; i < end; i++, p = (p + 1) & 3) {
-    data[i]! ^= key[keyStart + p]!;
+    data[i]! ^= keyByte(key, p);
   }
+}
+
+/** Byte `position` (0..3) of the big-endian key. */
+function keyByte(key: number, position: number): number {
+  return (key >>> (24 - (position << 3))) & 0xff;
 }

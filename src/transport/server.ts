@@ -109,7 +109,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       refuse(socket, 503, 'too many connections', { 'Retry-After': '5' });
       return;
     }
-    const result = acceptUpgrade(req, { protocols: this.protocols, deflate: this.deflate });
+    const result = acceptUpgrade(
+      { method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers },
+      { protocols: this.protocols, deflate: this.deflate },
+    );
     if (!result.ok) {
       refuse(socket, result.status, result.message, result.headers);
       return;

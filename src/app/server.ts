@@ -58,6 +58,8 @@ export interface TickstreamServer {
   readonly hub: QuoteHub;
   readonly metrics: ServerMetrics;
   readonly logger: Logger;
+  /** Open WebSocket connections (server side), e.g. to inspect their send buffers. */
+  readonly clients: ReadonlySet<WebSocketConnection>;
   /** Stops accepting, closes every client with 1001, stops the feed, closes the HTTP server. Idempotent. */
   close(): Promise<void>;
 }
@@ -153,7 +155,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     return closing;
   };
 
-  return { port: address.port, url, wsUrl, hub: liveHub, metrics, logger, close };
+  return { port: address.port, url, wsUrl, hub: liveHub, metrics, logger, clients: wss.clients, close };
 }
 
 function hubOptions(options: TickstreamServerOptions): HubOptions {

@@ -187,6 +187,11 @@ describe('dashboard in Chromium', () => {
     await page.selectOption('#cadence', '0');
     const before = await lastPrices(page);
     await waitForPriceChange(page, before, 5000);
+    await page.waitForFunction(
+      () => /^\d+$/.test((globalThis as unknown as PageGlobals).document.getElementById('rate')?.textContent ?? ''),
+      null,
+      { timeout: 3000 },
+    );
     const path = artifactPath('dashboard.png');
     await page.screenshot({ path });
     await context.close();

@@ -16,9 +16,17 @@ export type Resolution = (typeof RESOLUTIONS)[number];
 /** Bounded history: 5 s bars for 2 hours, 1 min bars for 12 hours. */
 const CAPACITY: Record<Resolution, number> = { 5: 1440, 60: 720 };
 
+/** The zone offset is looked up at most once a minute (DST changes are still honoured), not per tick. */
+let offsetSeconds = 0;
+let offsetCheckedAt = -Infinity;
+
 function localSeconds(epochMs: number): number {
-  // getTimezoneOffset is minutes *behind* UTC; evaluated per call so DST changes are honoured.
-  return Math.floor(epochMs / 1000) - new Date(epochMs).getTimezoneOffset() * 60;
+  if (epochMs - offsetCheckedAt > 60_000 || epochMs < offsetCheckedAt) {
+    // getTimezoneOffset is minutes *behind* UTC.
+    offsetSeconds = -new Date(epochMs).getTimezoneOffset() * 60;
+    offsetCheckedAt = epochMs;
+  }
+  return Math.floor(epochMs / 1000) + offsetSeconds;
 }
 
 export class BarSeries {

@@ -52,7 +52,7 @@ export class ChartPanel {
       },
       grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
       rightPriceScale: { borderColor: colors.grid },
-      timeScale: { borderColor: colors.grid, timeVisible: true, secondsVisible: true, rightOffset: 4 },
+      timeScale: { borderColor: colors.grid, timeVisible: true, secondsVisible: true, rightOffset: 4, barSpacing: 9 },
       crosshair: { mode: 0 },
     });
     this.rebuildSeries();

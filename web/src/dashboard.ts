@@ -24,6 +24,7 @@ const ui = {
   colors: byId<HTMLSelectElement>('colors'),
   count: byId('count'),
   tbody: byId<HTMLTableSectionElement>('watchlist-body'),
+  tableWrap: byId('table-wrap'),
   empty: byId('watchlist-empty'),
   search: byId<HTMLInputElement>('symbol-search'),
   results: byId<HTMLUListElement>('search-results'),
@@ -68,7 +69,7 @@ function chartColors(): ChartColors {
 applyColorConvention();
 
 // ---- table & chart -----------------------------------------------------------------------------
-const table = new QuoteTable(ui.tbody, {
+const table = new QuoteTable(ui.tbody, ui.tableWrap, {
   onSelect: (symbol) => selectSymbol(symbol),
   onRemove: (symbol) => removeSymbol(symbol),
 });

@@ -1,7 +1,8 @@
-// The watchlist table. Incoming quotes only land in a Map (latest per symbol); once per animation
-// frame the table patches the textContent of the cells whose value actually changed. No innerHTML
-// rebuilds per message and no layout reads in the loop, so 500 symbols at every-tick cadence cost
-// one small DOM write batch per frame.
+// The watchlist table. An incoming quote is only remembered on its row (latest wins); once per
+// animation frame the table patches the textContent of the cells whose value actually changed.
+// No innerHTML rebuilds per message and no layout reads in the loop. Rows scrolled out of view
+// (tracked by an IntersectionObserver, which never forces layout) are not touched at all until they
+// come back into view, so 500 symbols at every-tick cadence cost only the visible rows' writes.
 import { direction, formatChange, formatPercent, formatPrice, formatTime, formatVolume } from './format.js';
 import type { Quote } from './wire.js';
 
@@ -18,6 +19,10 @@ interface Row {
   /** Per cell, alternates the flash animation name so a new flash restarts without a forced reflow. */
   flip: Record<'last' | 'bid' | 'ask', 0 | 1>;
   dayDirection: -1 | 0 | 1;
+  /** Newest quote not yet drawn. */
+  queued: Quote | null;
+  /** Inside (or near) the scroll viewport, per the IntersectionObserver. */
+  visible: boolean;
 }
 
 export interface QuoteTableHandlers {
@@ -27,16 +32,22 @@ export interface QuoteTableHandlers {
 
 export class QuoteTable {
   private readonly rows = new Map<string, Row>();
-  private readonly pending = new Map<string, Quote>();
+  /** Visible rows with a queued quote, drawn on the next frame. */
+  private readonly dirty = new Set<Row>();
+  private readonly rowByElement = new WeakMap<Element, Row>();
+  private readonly visibility: IntersectionObserver;
   private frameRequested = false;
   private selected: string | null = null;
 
   constructor(
     private readonly tbody: HTMLTableSectionElement,
+    scrollContainer: HTMLElement,
     private readonly handlers: QuoteTableHandlers,
   ) {
     tbody.addEventListener('click', this.handleClick);
     tbody.addEventListener('keydown', this.handleKey);
+    // A margin of a few rows keeps scrolling from revealing stale values.
+    this.visibility = new IntersectionObserver(this.handleVisibility, { root: scrollContainer, rootMargin: '160px 0px' });
   }
 
   has(symbol: string): boolean {
@@ -75,15 +86,22 @@ export class QuoteTable {
     remove.setAttribute('aria-label', `Remove ${symbol}`);
     actions.append(remove);
     this.tbody.append(tr);
-    this.rows.set(symbol, { symbol, tr, name: nameCell, cells, shown, flip: { last: 0, bid: 0, ask: 0 }, dayDirection: 0 });
+    const row: Row = {
+      symbol, tr, name: nameCell, cells, shown,
+      flip: { last: 0, bid: 0, ask: 0 }, dayDirection: 0, queued: null, visible: false,
+    };
+    this.rows.set(symbol, row);
+    this.rowByElement.set(tr, row);
+    this.visibility.observe(tr);
   }
 
   removeRow(symbol: string): void {
     const row = this.rows.get(symbol);
     if (row === undefined) return;
+    this.visibility.unobserve(row.tr);
     row.tr.remove();
     this.rows.delete(symbol);
-    this.pending.delete(symbol);
+    this.dirty.delete(row);
     if (this.selected === symbol) this.selected = null;
   }
 
@@ -116,12 +134,17 @@ export class QuoteTable {
     }
   }
 
-  /** Queue a quote; the newest one per symbol wins and is drawn on the next frame. */
+  /** Queue a quote; the newest one per symbol wins and is drawn on the next frame if visible. */
   push(quote: Quote): void {
-    if (!this.rows.has(quote.symbol)) return;
-    const queued = this.pending.get(quote.symbol);
-    if (queued !== undefined && queued.seq > quote.seq) return; // stale (snapshot racing an update)
-    this.pending.set(quote.symbol, quote);
+    const row = this.rows.get(quote.symbol);
+    if (row === undefined) return;
+    if (row.queued !== null && row.queued.seq > quote.seq) return; // stale (snapshot racing an update)
+    row.queued = quote;
+    if (row.visible) this.markDirty(row);
+  }
+
+  private markDirty(row: Row): void {
+    this.dirty.add(row);
     if (!this.frameRequested) {
       this.frameRequested = true;
       requestAnimationFrame(this.flush);
@@ -130,11 +153,20 @@ export class QuoteTable {
 
   private readonly flush = (): void => {
     this.frameRequested = false;
-    for (const quote of this.pending.values()) {
-      const row = this.rows.get(quote.symbol);
-      if (row !== undefined) this.patch(row, quote);
+    for (const row of this.dirty) {
+      if (row.queued !== null) this.patch(row, row.queued);
+      row.queued = null;
     }
-    this.pending.clear();
+    this.dirty.clear();
+  };
+
+  private readonly handleVisibility = (entries: IntersectionObserverEntry[]): void => {
+    for (const entry of entries) {
+      const row = this.rowByElement.get(entry.target);
+      if (row === undefined) continue;
+      row.visible = entry.isIntersecting;
+      if (row.visible && row.queued !== null) this.markDirty(row);
+    }
   };
 
   private patch(row: Row, q: Quote): void {

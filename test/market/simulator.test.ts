@@ -34,9 +34,9 @@ function assertQuoteInvariants(snapshot: readonly Quote[], ticks: readonly Quote
       assert.ok(onTickGrid(Math.abs(q[key])), `${q.symbol} ${key}=${q[key]} off the tick grid`);
     }
     assert.ok(q.bid < q.ask, `${q.symbol} bid ${q.bid} >= ask ${q.ask}`);
-    assert.ok(q.bid <= q.last && q.last <= q.ask, `${q.symbol} last ${q.last} outside [${q.bid}, ${q.ask}]`, 'q.bid <= q.last && q.last <= q.ask, `${q.symbol} last ${q.last} outside [${q.bid}, ${q.ask}]`');
-    assert.ok(q.low <= q.last && q.last <= q.high, `${q.symbol} last outside [low, high]`, 'q.low <= q.last && q.last <= q.high, `${q.symbol} last outside [low, high]`');
-    assert.ok(q.low <= q.open && q.open <= q.high, `${q.symbol} open outside [low, high]`, 'q.low <= q.open && q.open <= q.high, `${q.symbol} open outside [low, high]`');
+    assert.ok(q.bid <= q.last && q.last <= q.ask, `${q.symbol} last ${q.last} outside [${q.bid}, ${q.ask}]`);
+    assert.ok(q.low <= q.last && q.last <= q.high, `${q.symbol} last outside [low, high]`);
+    assert.ok(q.low <= q.open && q.open <= q.high, `${q.symbol} open outside [low, high]`);
     // Reference values computed in integer cents (float subtraction of prices would add noise).
     const lastCents = Math.round(q.last * 100);
     const prevCents = Math.round(q.prevClose * 100);
@@ -116,7 +116,7 @@ describe('MarketSimulator', () => {
         if (Math.round(q.last * 100) === band.downCents) hitDown++;
       }
     }
-    assert.ok(hitUp > 0 && hitDown > 0, `limits reached: up ${hitUp}, down ${hitDown}`, 'hitUp > 0 && hitDown > 0, `limits reached: up ${hitUp}, down ${hitDown}`');
+    assert.ok(hitUp > 0 && hitDown > 0, `limits reached: up ${hitUp}, down ${hitDown}`);
   });
 
   test('the same seed gives identical output, a different seed a different one', () => {
@@ -163,7 +163,7 @@ describe('MarketSimulator', () => {
     }
     const total = perSecond.reduce((x, y) => x + y, 0);
     const expected = rate * seconds; // 120,000, sd ~346: a 2 % tolerance is ~7 sd
-    assert.ok(Math.abs(total - expected) < expected * 0.02, `total ${total}, expected ${expected}`, 'Math.abs(total - expected) < expected * 0.02, `total ${total}, expected ${expected}`');
+    assert.ok(Math.abs(total - expected) < expected * 0.02, `total ${total}, expected ${expected}`);
 
     // Counts in 1 s windows of a Poisson process have variance = mean.
     const mean = total / seconds;
@@ -199,7 +199,7 @@ describe('MarketSimulator', () => {
     const returns = sim.snapshot().map((q) => Math.log(q.last / open.get(q.symbol)!));
     const sd = Math.sqrt(returns.reduce((acc, r) => acc + r * r, 0) / returns.length);
     const expectedSd = 0.4 / Math.sqrt(252); // ~0.0252
-    assert.ok(sd > expectedSd * 0.8 && sd < expectedSd * 1.2, `daily sd ${sd}, expected ${expectedSd}`, 'sd > expectedSd * 0.8 && sd < expectedSd * 1.2, `daily sd ${sd}, expected ${expectedSd}`');
+    assert.ok(sd > expectedSd * 0.8 && sd < expectedSd * 1.2, `daily sd ${sd}, expected ${expectedSd}`);
   });
 
   test('scales to 10,000 symbols with A-share lots of 100 shares', () => {

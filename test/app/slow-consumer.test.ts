@@ -133,8 +133,8 @@ test('a stalled client is conflated then closed; 200 readers keep their latency;
     latencies.sort((a, b) => a - b);
     const p50 = latencies[Math.floor(latencies.length / 2)]!;
     const p99 = latencies[Math.floor(latencies.length * 0.99)]!;
-    assert.ok(p50 < 100, `median latency ${p50.toFixed(1)} ms`);
-    assert.ok(p99 < 500, `p99 latency ${p99.toFixed(1)} ms`);
+    assert.ok(p50 < 150, `median latency ${p50.toFixed(1)} ms`);
+    assert.ok(p99 < 1_000, `p99 latency ${p99.toFixed(1)} ms`);
   } finally {
     clearInterval(sampler);
     await Promise.all(fast.map((c) => c.close()));

@@ -39,7 +39,10 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
   const secure = target.protocol === 'wss:';
   const host = target.hostname.startsWith('[') ? target.hostname.slice(1, -1) : target.hostname;
   const port = target.port === '' ? (secure ? 443 : 80) : Number(target.port);
-  const deflate = options.deflate === true ? {} : options.deflate === undefined ? false : options.deflate;
+  // A client gains nothing from forbidding the server's context takeover (one dictionary window is cheap on
+  // this side), and servers that ignore that parameter would decline the whole offer; so we do not ask for it.
+  const deflate: DeflateOptions | false =
+    options.deflate === true ? { serverNoContextTakeover: false } : options.deflate === undefined || options.deflate === false ? false : { serverNoContextTakeover: false, ...options.deflate };
   const requestOptions: Parameters<typeof buildClientRequest>[1] = { deflate };
   if (options.protocols !== undefined) requestOptions.protocols = options.protocols;
   if (options.headers !== undefined) requestOptions.headers = options.headers;

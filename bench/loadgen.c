@@ -385,7 +385,7 @@ static void usage(void) {
 int main(int argc, char **argv) {
   prctl(PR_SET_PDEATHSIG, SIGKILL); /* never outlive the orchestrator */
   signal(SIGPIPE, SIG_IGN);
-  if (argc < 2) usage();
+  if (argc < 2 || strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) usage();
   opt_mode = argv[1];
   for (int i = 2; i < argc; i++) {
     const char *a = argv[i]; const char *v = i + 1 < argc ? argv[i + 1] : NULL;

@@ -77,7 +77,7 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
       await waitForPort(port, proc, 20000);
       const timeout = cfg.warmup + cfg.measure + 60;
       lg = runner.loadgen(['recv', '--port', port, '--paths-file', pathsFile, '--connections', cfg.clients, '--concurrency', 100,
-        '--warmup', cfg.warmup, '--measure', interval > 0 ? Math.max(cfg.measure, 3) : cfg.measure, '--timeout', timeout,
+        '--warmup', cfg.warmup, '--measure', interval > 0 ? Math.max(cfg.measure, 5) : cfg.measure, '--timeout', timeout,
         '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol']);
       const conn = await lg.waitFor((e) => e.event === 'connected', 60000, 'connected');
       if (conn.failed > 0) throw new Error(`${conn.failed} connections failed`);

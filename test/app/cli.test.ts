@@ -4,7 +4,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, test } from 'node:test';
-import { openClient, quotesOf, spawnCli, startTestServer, waitForListening } from '../helpers/server.js';
+import { connect } from '../../src/transport/index.js';
+import { openClient, quotesOf, spawnCli, startTestServer, waitForListening, type SpawnedCli } from '../helpers/server.js';
 
 describe('tickstream serve', () => {
   test('SIGTERM closes every client with 1001 and exits 0', { timeout: 30_000 }, async () => {
@@ -69,6 +70,65 @@ describe('tickstream watch --json', () => {
     } finally {
       cli.kill();
       await server.close();
+    }
+  });
+});
+
+describe('tickstream watch reconnects', () => {
+  test('when the server goes away it backs off, then resumes on the restarted server', { timeout: 30_000 }, async () => {
+    let server = await startTestServer({ intervalMs: 100 });
+    const port = server.port;
+    const cli = spawnCli(['watch', `ws://127.0.0.1:${port}`, 'AAPL', '--json']);
+    try {
+      const first = JSON.parse(await cli.waitForLine(() => true, 15_000)) as { symbol: string };
+      assert.equal(first.symbol, 'AAPL');
+      await server.close();
+      await waitForStderr(cli, /closed 1001 server shutting down\); reconnecting in \d+s/);
+      server = await startTestServer({ intervalMs: 100, port });
+      await waitForStderr(cli, /connected to ws:\/\/127\.0\.0\.1/);
+      const again = JSON.parse(await cli.waitForLine(() => true, 15_000)) as { symbol: string };
+      assert.equal(again.symbol, 'AAPL');
+      cli.child.kill('SIGINT');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.kill();
+      await server.close();
+    }
+  });
+});
+
+/** Resolves once the CLI's stderr (so far or later) matches. */
+function waitForStderr(cli: SpawnedCli, pattern: RegExp): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const check = (): void => {
+      if (pattern.test(cli.stderr())) {
+        cli.child.stderr!.off('data', check);
+        cli.child.off('exit', onExit);
+        resolve();
+      }
+    };
+    const onExit = (): void => reject(new Error(`CLI exited; stderr: ${cli.stderr()}`));
+    // Listeners run after the helper's own stderr collector (registered first), so stderr() is current.
+    cli.child.stderr!.on('data', check);
+    cli.child.once('exit', onExit);
+    check();
+  });
+}
+
+describe('tickstream echo', () => {
+  test('echoes a message and exits 0 on SIGTERM', { timeout: 30_000 }, async () => {
+    const cli = spawnCli(['echo', '--port', '0']);
+    try {
+      const port = await waitForListening(cli);
+      const conn = await connect(`ws://127.0.0.1:${port}/`);
+      const echoed = new Promise<string>((resolve) => conn.once('message', (data: Buffer) => resolve(data.toString('utf8'))));
+      conn.send('价格 299.9');
+      assert.equal(await echoed, '价格 299.9');
+      conn.close(1000);
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.kill();
     }
   });
 });

@@ -2,7 +2,7 @@
  * `tickstream serve`: reads the configuration, starts the server, and shuts it down cleanly on
  * SIGINT / SIGTERM (every client gets close 1001, exit code 0, forced exit after 5 s).
  */
-import { readFileSync } from 'node:fs';
+import { accessSync, constants, readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { DEFAULT_UNIVERSE, type FeedSpec } from '../market/index.js';
@@ -55,7 +55,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   try {
     server = await startServer({ ...serverOptions, logger });
   } catch (err) {
-    logger.fatal({ err }, `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    logger.fatal({ err, host: config.host, port: config.port }, `cannot start: ${(err as Error).message}`);
     return 1;
   }
   return waitForShutdownSignal(server.close, logger);
@@ -88,7 +88,16 @@ export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
 }
 
 function feedSpec(config: ServeConfig): FeedSpec {
-  if (config.feed.startsWith('replay:')) return { kind: 'replay', file: config.feed.slice('replay:'.length) };
+  if (config.feed.startsWith('replay:')) {
+    const file = config.feed.slice('replay:'.length);
+    try {
+      accessSync(file, constants.R_OK);
+    } catch (err) {
+      throw new ConfigError(`--feed: cannot read replay file ${file}: ${(err as Error).message}`);
+    }
+    // A server should not fall silent when the recording ends: replay it in a loop.
+    return { kind: 'replay', file, loop: true };
+  }
   const spec: FeedSpec = { kind: 'simulator' };
   if (config.seed !== undefined) spec.seed = config.seed;
   if (config.ticksPerSecond !== undefined) spec.ticksPerSecond = config.ticksPerSecond;

@@ -98,7 +98,18 @@ describe('toServerOptions', () => {
     const options = toServerOptions(loadServeConfig({ flags: { seed: '3', symbols: 'AAPL,MSFT', 'ticks-per-second': '50' } }));
     assert.deepEqual(options.feed, { kind: 'simulator', seed: 3, ticksPerSecond: 50, symbols: ['AAPL', 'MSFT'] });
     assert.throws(() => toServerOptions(loadServeConfig({ flags: { symbols: 'AAPL,NOPE' } })), /not in the default universe: NOPE/);
-    assert.deepEqual(toServerOptions(loadServeConfig({ flags: { feed: 'replay:x.ndjson' } })).feed, { kind: 'replay', file: 'x.ndjson' });
+    assert.throws(() => toServerOptions(loadServeConfig({ flags: { feed: 'replay:/nonexistent/x.ndjson' } })), /--feed: cannot read replay file/);
+  });
+
+  test('a replay feed loops over a readable recording', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickstream-replay-'));
+    try {
+      const file = join(dir, 'ticks.ndjson');
+      await writeFile(file, '{"symbol":"AAPL","last":1,"ts":1}\n');
+      assert.deepEqual(toServerOptions(loadServeConfig({ flags: { feed: `replay:${file}` } })).feed, { kind: 'replay', file, loop: true });
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('unreadable TLS files are a configuration error', () => {

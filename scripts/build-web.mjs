@@ -7,7 +7,7 @@
 //   --if-needed: do nothing when every output is newer than every file under web/ (used by `npm start`).
 // Prints exactly one line. Exported `buildWeb()` lets tests run the same build in-process.
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 
@@ -29,10 +29,10 @@ function newestMtime(dir) {
 }
 
 /** Oldest modification time of the files the build must produce (0 when one is missing). */
-function oldestOutput() {
+function oldestOutput(dir = outDir) {
   const outputs = [
-    ...entryPoints.map((e) => join(outDir, 'assets', `${e}.js`)),
-    ...readdirSync(webDir).filter((n) => n.endsWith('.html')).map((n) => join(outDir, n)),
+    ...entryPoints.map((e) => join(dir, 'assets', `${e}.js`)),
+    ...readdirSync(webDir).filter((n) => n.endsWith('.html')).map((n) => join(dir, n)),
   ];
   let oldest = Infinity;
   for (const p of outputs) {
@@ -46,11 +46,14 @@ function oldestOutput() {
 export async function buildWeb({ ifNeeded = false } = {}) {
   if (ifNeeded && oldestOutput() > newestMtime(webDir)) return `build-web: ${relative(root, outDir)} is up to date`;
   const started = performance.now();
-  rmSync(outDir, { recursive: true, force: true });
-  mkdirSync(join(outDir, 'assets'), { recursive: true });
+  // Build beside the output and swap it in at the end: test processes run in parallel and may be
+  // serving dist/web while another one rebuilds it, so it must never be seen half-written.
+  const stage = `${outDir}.build-${process.pid}`;
+  rmSync(stage, { recursive: true, force: true });
+  mkdirSync(join(stage, 'assets'), { recursive: true });
   const result = await build({
     entryPoints: Object.fromEntries(entryPoints.map((e) => [e, join(webDir, 'src', `${e}.ts`)])),
-    outdir: join(outDir, 'assets'),
+    outdir: join(stage, 'assets'),
     bundle: true,
     format: 'esm',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
@@ -61,9 +64,23 @@ export async function buildWeb({ ifNeeded = false } = {}) {
     tsconfig: join(webDir, 'tsconfig.json'),
   });
   for (const name of readdirSync(webDir)) {
-    if (name.endsWith('.html')) copyFileSync(join(webDir, name), join(outDir, name));
-    else if (name.endsWith('.css') || name.endsWith('.svg')) copyFileSync(join(webDir, name), join(outDir, 'assets', name));
+    if (name.endsWith('.html')) copyFileSync(join(webDir, name), join(stage, name));
+    else if (name.endsWith('.css') || name.endsWith('.svg')) copyFileSync(join(webDir, name), join(stage, 'assets', name));
   }
+  if (ifNeeded && oldestOutput() > newestMtime(webDir)) {
+    rmSync(stage, { recursive: true, force: true }); // a parallel build finished first
+    return `build-web: ${relative(root, outDir)} is up to date`;
+  }
+  const retired = `${outDir}.old-${process.pid}`;
+  try {
+    if (existsSync(outDir)) renameSync(outDir, retired);
+    renameSync(stage, outDir);
+  } catch (err) {
+    // Lost a race with a parallel build that swapped its (identical) output in first: keep theirs.
+    if (!existsSync(outDir)) throw err;
+    rmSync(stage, { recursive: true, force: true });
+  }
+  rmSync(retired, { recursive: true, force: true });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
   const ms = Math.round(performance.now() - started);
   return `build-web: built ${relative(root, outDir)} (${entryPoints.length} bundles, ${(bytes / 1024).toFixed(0)} KiB incl. maps) in ${ms} ms`;

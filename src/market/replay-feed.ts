@@ -12,7 +12,8 @@ import { parseRecording, type ParsedRecording } from './replay-records.js';
  * - With `loop`, the file starts over one mean record spacing after its last record; cumulative
  *   volumes continue from the end of the previous pass so volume never decreases.
  * - snapshot() returns each symbol's latest emitted quote; before a symbol's first record has been
- *   replayed it previews that record (seq 1, the recorded ts).
+ *   replayed it previews that record with seq 0 (not a tick yet, so the real first tick, seq 1,
+ *   still counts as newer for a consumer that drops non-increasing seqs) and the recorded ts.
  */
 
 export interface ReplayOptions {
@@ -74,7 +75,7 @@ export class ReplayFeed implements QuoteFeed {
     this.latest = new Array<Quote>(this.recording.universe.length);
     for (let k = records.length - 1; k >= 0; k--) {
       const record = records[k]!;
-      this.latest[record.symbolIndex] = { ...record.quote, seq: 1 };
+      this.latest[record.symbolIndex] = { ...record.quote, seq: 0 };
     }
   }
 

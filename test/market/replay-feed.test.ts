@@ -64,14 +64,14 @@ describe('ReplayFeed', () => {
     assert.equal(universe[0]!.prevClose, 1520); // given in the file
     assert.equal(universe[1]!.prevClose, 190.1); // the first last, for lack of a prevClose
     assert.equal(universe[2]!.currency, 'USD');
-    // Before start(), the snapshot previews each symbol's first record.
+    // Before start(), the snapshot previews each symbol's first record, with seq 0: not a tick yet.
     const snapshot = feed.snapshot();
     assert.deepEqual(
       snapshot.map((q) => [q.symbol, q.last, q.seq]),
       [
-        ['600519.SH', 1530.5, 1],
-        ['AAPL', 190.1, 1],
-        ['ZZTEST', 12.5, 1],
+        ['600519.SH', 1530.5, 0],
+        ['AAPL', 190.1, 0],
+        ['ZZTEST', 12.5, 0],
       ],
     );
   });

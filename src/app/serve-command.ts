@@ -10,7 +10,7 @@ import { ConfigError, loadServeConfig } from './config.js';
 import { serveHelp } from './help.js';
 import { createLogger } from './logger.js';
 import { SERVE_OPTIONS, type ServeConfig } from './options.js';
-import { startServer, type TickstreamServerOptions } from './server.js';
+import { startServer, type TickstreamServer, type TickstreamServerOptions } from './server.js';
 
 /** Upper bound on a graceful shutdown; the process exits regardless once it passes. */
 export const SHUTDOWN_DEADLINE_MS = 5_000;
@@ -51,7 +51,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   const serverOptions = toServerOptions(config);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
 
-  let server;
+  let server: TickstreamServer;
   try {
     server = await startServer({ ...serverOptions, logger });
   } catch (err) {

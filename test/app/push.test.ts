@@ -82,7 +82,9 @@ describe('quote push over WebSocket', () => {
       for (let i = 0; i < 6; i++) await paced.next(isQuotes, 2_000);
       const pacedTimes = paced.received.filter((e) => e.message.type === 'quotes').map((e) => e.at);
       const gaps = pacedTimes.slice(1).map((t, i) => t - pacedTimes[i]!);
-      for (const gap of gaps) assert.ok(gap > 150 && gap < 500, `250 ms cadence, got a gap of ${Math.round(gap)} ms`);
+      // The median (not every gap) is checked: on a loaded machine one timer may fire late and the next early.
+      const median = [...gaps].sort((a, b) => a - b)[Math.floor(gaps.length / 2)]!;
+      assert.ok(median > 200 && median < 350, `250 ms cadence, gaps ${gaps.map(Math.round).join(', ')} ms`);
       const window = [pacedTimes[0]!, pacedTimes.at(-1)!];
       const fastInWindow = fast.received.filter((e) => e.message.type === 'quotes' && e.at >= window[0]! && e.at <= window[1]!);
       assert.ok(

@@ -1,0 +1,88 @@
+/**
+ * Runs one Autobahn-style case and judges it the way the fuzzingclient's strict "OK" does:
+ * the events before the close frame must be exactly the expected ones, the close must come from
+ * the expected side with the expected code, nothing may follow the close frame, and the server
+ * must close TCP promptly (it is the side that drops the connection, RFC 6455 7.1.1).
+ */
+import assert from 'node:assert/strict';
+import { RawClient } from './raw-client.js';
+
+export type Expected = { kind: 'message'; binary: boolean; data: Buffer } | { kind: 'pong'; payload: Buffer };
+
+export type CloseExpectation =
+  /** The case closes (1000, or whatever it already sent); the server must answer with one of `codes`. */
+  | { by: 'client'; codes?: number[] }
+  /** The server must fail / close the connection itself with one of `codes`. */
+  | { by: 'server'; codes: number[] };
+
+export interface ConformanceCase {
+  /** Autobahn case number, e.g. '5.19'. */
+  id: string;
+  title: string;
+  /** Sec-WebSocket-Extensions offer for the handshake. */
+  extensions?: string;
+  /** Sends the case's bytes (and may assert on intermediate states, e.g. fail-fast). */
+  send(client: RawClient): Promise<void>;
+  expect: Expected[];
+  close: CloseExpectation;
+  /** Bound for the expected events to arrive (large messages need more). Default 2000 ms. */
+  eventTimeoutMs?: number;
+}
+
+/** How long the server may take to answer a close or fail the connection, and then to drop TCP. */
+export const CLOSE_BOUND_MS = 2000;
+const DEFAULT_EVENT_TIMEOUT_MS = 2000;
+
+export const text = (data: string | Buffer): Expected => ({ kind: 'message', binary: false, data: Buffer.from(data) });
+export const binary = (data: Buffer): Expected => ({ kind: 'message', binary: true, data });
+export const pong = (payload: string | Buffer = ''): Expected => ({ kind: 'pong', payload: Buffer.from(payload) });
+
+export async function runCase(port: number, c: ConformanceCase): Promise<void> {
+  const client = await RawClient.open({ port, extensions: c.extensions });
+  try {
+    await c.send(client);
+    if (c.close.by === 'client') {
+      if (client.closeSentAt === null) {
+        await client.waitForEvents(c.expect.length, c.eventTimeoutMs ?? DEFAULT_EVENT_TIMEOUT_MS);
+        await client.settle();
+        assert.equal(client.closeEvent, undefined, `server closed the connection unexpectedly: ${client.describe()}`);
+        await client.sendClose(1000);
+      }
+      await client.waitForCloseFrame(CLOSE_BOUND_MS);
+      const codes = c.close.codes ?? [1000];
+      assertCloseCode(client, codes);
+    } else {
+      await client.waitForCloseFrame(Math.max(CLOSE_BOUND_MS, c.eventTimeoutMs ?? 0));
+      assertCloseCode(client, c.close.codes);
+    }
+    await client.waitForTcpClose(CLOSE_BOUND_MS);
+    await client.settle();
+    assertEvents(client, c.expect);
+    assert.deepEqual(client.violations, [], `server protocol violations: ${client.describe()}`);
+  } finally {
+    client.destroy();
+  }
+}
+
+export function assertCloseCode(client: RawClient, codes: number[]): void {
+  const close = client.closeEvent;
+  assert.ok(close !== undefined, `expected a close frame with code ${codes.join('/')}, got ${client.describe()}`);
+  assert.ok(close.code !== null && codes.includes(close.code), `expected close code ${codes.join('/')}, got ${client.describe()}`);
+}
+
+export function assertEvents(client: RawClient, expected: Expected[]): void {
+  const got = client.dataEvents;
+  const summary = client.describe();
+  assert.equal(got.length, expected.length, `expected ${expected.length} event(s) before the close, got ${summary}`);
+  for (let i = 0; i < expected.length; i++) {
+    const want = expected[i];
+    const have = got[i];
+    assert.equal(have.kind, want.kind, `event ${i}: expected ${want.kind}, got ${summary}`);
+    if (want.kind === 'message' && have.kind === 'message') {
+      assert.equal(have.binary, want.binary, `event ${i}: wrong message type, got ${summary}`);
+      assert.ok(have.data.equals(want.data), `event ${i}: echoed payload differs (${have.data.length} vs ${want.data.length} bytes)`);
+    } else if (want.kind === 'pong' && have.kind === 'pong') {
+      assert.ok(have.payload.equals(want.payload), `event ${i}: pong payload differs, got ${summary}`);
+    }
+  }
+}

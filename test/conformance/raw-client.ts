@@ -213,7 +213,7 @@ export class RawClient {
     const parts = this.fragments;
     this.fragments = [];
     const compressed = (parts[0].rsv & 4) !== 0;
-    let data = Buffer.concat(parts.map((p) => p.payload));
+    let data: Buffer = Buffer.concat(parts.map((p) => p.payload));
     if (compressed) data = await this.peer!.inflate(data);
     const binary = parts[0].opcode === OP.BINARY;
     if (!binary && !isWellFormedUtf8(data)) this.violations.push('server sent a text message that is not valid UTF-8');

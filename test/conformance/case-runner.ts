@@ -11,9 +11,9 @@ export type Expected = { kind: 'message'; binary: boolean; data: Buffer } | { ki
 
 export type CloseExpectation =
   /** The case closes (1000, or whatever it already sent); the server must answer with one of `codes`. */
-  | { by: 'client'; codes?: number[] }
+  | { by: 'client'; codes?: readonly number[] }
   /** The server must fail / close the connection itself with one of `codes`. */
-  | { by: 'server'; codes: number[] };
+  | { by: 'server'; codes: readonly number[] };
 
 export interface ConformanceCase {
   /** Autobahn case number, e.g. '5.19'. */
@@ -64,7 +64,7 @@ export async function runCase(port: number, c: ConformanceCase): Promise<void> {
   }
 }
 
-export function assertCloseCode(client: RawClient, codes: number[]): void {
+export function assertCloseCode(client: RawClient, codes: readonly number[]): void {
   const close = client.closeEvent;
   assert.ok(close !== undefined, `expected a close frame with code ${codes.join('/')}, got ${client.describe()}`);
   assert.ok(close.code !== null && codes.includes(close.code), `expected close code ${codes.join('/')}, got ${client.describe()}`);

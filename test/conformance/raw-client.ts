@@ -272,6 +272,12 @@ export class RawClient {
     await this.write(buildFrame(spec), chopSize);
   }
 
+  /** Builds `specs` and sends them in one write (or `chopSize`-byte writes): several frames per segment. */
+  async sendFrames(specs: FrameSpec[], chopSize?: number): Promise<void> {
+    if (specs.some((s) => s.opcode === OP.CLOSE)) this.noteCloseSent();
+    await this.write(Buffer.concat(specs.map((s) => buildFrame(s))), chopSize);
+  }
+
   /** Sends a close frame with this code (none: empty payload) and reason. */
   sendClose(code?: number, reason: Buffer | string = ''): Promise<void> {
     return this.sendFrame({ opcode: OP.CLOSE, payload: closePayload(code, reason) });

@@ -23,9 +23,13 @@ export async function startEchoServer(options: EchoServerOptions): Promise<EchoS
     res.writeHead(200, { 'content-type': 'text/plain; charset=utf-8' });
     res.end('tickstream echo server: connect with a WebSocket client; every message is echoed back.\n');
   });
+  const maxPayload = options.maxPayload ?? 64 * 1024 * 1024;
   const wss = new WebSocketServer({
     server: http,
-    maxPayload: options.maxPayload ?? 64 * 1024 * 1024,
+    maxPayload,
+    // Conformance suites send multi-MiB messages in 64-byte fragments (Autobahn 9.3/9.4): allow one fragment
+    // per 64 bytes of the size limit, so the size limit, not the fragment count, is what binds.
+    maxFragments: Math.max(1, Math.floor(maxPayload / 64)),
     deflate: { threshold: 0 },
     heartbeatIntervalMs: 0,
   });

@@ -15,6 +15,8 @@ export interface ClientOptions {
   deflate?: boolean | DeflateOptions;
   /** Largest incoming message in bytes. */
   maxPayload?: number;
+  /** Largest number of frames in one fragmented message. */
+  maxFragments?: number;
   /** Time allowed for TCP/TLS connect plus the opening handshake. */
   handshakeTimeoutMs?: number;
   closeTimeoutMs?: number;
@@ -89,6 +91,7 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
           deflate: accepted.deflate,
           maxPayload: options.maxPayload ?? Defaults.maxPayload,
         };
+        if (options.maxFragments !== undefined) connOptions.maxFragments = options.maxFragments;
         if (options.closeTimeoutMs !== undefined) connOptions.closeTimeoutMs = options.closeTimeoutMs;
         if (deflate !== false) {
           if (deflate.level !== undefined) connOptions.deflateLevel = deflate.level;

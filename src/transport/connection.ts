@@ -30,6 +30,8 @@ export interface ConnectionOptions {
   deflateLevel?: number;
   deflateThreshold?: number;
   maxPayload: number;
+  /** Largest number of frames one fragmented message may use (default Defaults.maxFragments). */
+  maxFragments?: number;
   closeTimeoutMs?: number;
 }
 
@@ -77,6 +79,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
   private state: ReadyStateValue = ReadyState.OPEN;
   private parser: FrameParser | null = null;
   private readonly maxPayload: number;
+  private readonly maxFragments: number;
   private readonly closeTimeoutMs: number;
   private readonly deflateParams: DeflateParams | null;
   private readonly deflateLevel: number | undefined;
@@ -98,6 +101,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     this.extensions = options.extensions;
     this.remoteAddress = socket.remoteAddress;
     this.maxPayload = options.maxPayload;
+    this.maxFragments = options.maxFragments ?? Defaults.maxFragments;
     this.closeTimeoutMs = options.closeTimeoutMs ?? Defaults.closeTimeoutMs;
     this.deflateParams = options.deflate;
     this.deflateLevel = options.deflateLevel;
@@ -243,6 +247,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
       parser = this.parser = new FrameParser(this, {
         role: this.role,
         maxPayload: this.maxPayload,
+        maxFragments: this.maxFragments,
         inflater: this.deflateParams === null ? null : this.getCodec(),
       });
     }

@@ -22,6 +22,8 @@ export interface ServerOptions {
   protocols?: readonly string[];
   /** Largest incoming message in bytes (after decompression); larger ones close with 1009. */
   maxPayload?: number;
+  /** Largest number of frames in one fragmented message; more closes with 1009. */
+  maxFragments?: number;
   /** permessage-deflate: false (default), true for the defaults, or parameters. */
   deflate?: boolean | DeflateOptions;
   /** Origin / auth check, run after the handshake is validated and before it is answered. */
@@ -56,6 +58,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private readonly paths: ReadonlySet<string> | null;
   private readonly protocols: readonly string[];
   private readonly maxPayload: number;
+  private readonly maxFragments: number;
   private readonly deflate: DeflateOptions | false;
   private readonly verify: VerifyHook | null;
   private readonly heartbeatIntervalMs: number;
@@ -79,6 +82,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     this.paths = path === undefined ? null : new Set(typeof path === 'string' ? [path] : path);
     this.protocols = options.protocols ?? [];
     this.maxPayload = options.maxPayload ?? Defaults.maxPayload;
+    this.maxFragments = options.maxFragments ?? Defaults.maxFragments;
     this.deflate = options.deflate === true ? {} : options.deflate === undefined ? false : options.deflate;
     this.verify = options.verify ?? null;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS;
@@ -186,6 +190,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       extensions,
       deflate,
       maxPayload: this.maxPayload,
+      maxFragments: this.maxFragments,
       closeTimeoutMs: this.closeTimeoutMs,
     };
     if (this.deflate !== false) {

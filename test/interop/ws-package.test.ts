@@ -55,6 +55,22 @@ describe('our server, ws client', { timeout: 90_000 }, () => {
     });
   }
 
+  test('a message with more fragments than maxFragments closes with 1009', async () => {
+    const http = await listenHttp();
+    const wss = new WebSocketServer({ server: http.server, maxFragments: 3, heartbeatIntervalMs: 0 });
+    wss.on('connection', (conn) => conn.on('message', (d, isText) => conn.send(d, { binary: !isText })));
+    const ws = new WebSocket(`ws://127.0.0.1:${http.port}/`);
+    await nextEvent(ws, 'open');
+    const got = wsMessage(ws);
+    for (const [i, part] of ['a', 'b', 'c'].entries()) ws.send(part, { fin: i === 2 });
+    assert.equal((await got)[0].toString(), 'abc', 'three fragments are within the limit');
+    const closed = nextEvent<[number, Buffer]>(ws, 'close');
+    for (const [i, part] of ['a', 'b', 'c', 'd'].entries()) ws.send(part, { fin: i === 3 });
+    assert.equal((await closed)[0], 1009);
+    await wss.close();
+    await http.close();
+  });
+
   test('each valid close code from a ws client reaches our server', async () => {
     const http = await listenHttp();
     const wss = new WebSocketServer({ server: http.server, heartbeatIntervalMs: 0 });

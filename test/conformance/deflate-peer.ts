@@ -91,10 +91,14 @@ export class DeflatePeer {
   async inflate(compressed: Buffer): Promise<Buffer> {
     const input = Buffer.concat([compressed, SYNC_TAIL]);
     const windowBits = this.params.serverMaxWindowBits;
+    // zlib resolves back-references from its output buffer as well as from its window: with a
+    // large output chunk, a reference beyond the agreed window would go unnoticed. 64-byte chunks
+    // (zlib's minimum) push history through the window, so a too-far reference is an error.
+    const chunkSize = windowBits < 15 ? 64 : 16 * 1024;
     if (this.params.serverNoContextTakeover) {
-      return inflateRawSync(input, { windowBits, finishFlush: constants.Z_SYNC_FLUSH });
+      return inflateRawSync(input, { windowBits, chunkSize, finishFlush: constants.Z_SYNC_FLUSH });
     }
-    this.inflater ??= createInflateRaw({ windowBits });
+    this.inflater ??= createInflateRaw({ windowBits, chunkSize });
     return flushThrough(this.inflater, input);
   }
 

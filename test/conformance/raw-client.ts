@@ -169,6 +169,7 @@ export class RawClient {
       // Decompression is asynchronous when a zlib context is kept: a queue keeps events in wire order.
       this.queue = this.queue.then(() => this.onFrame(frame)).catch((err: Error) => {
         this.violations.push(`client could not process a server frame: ${err.message}`);
+        this.changed();
       });
     }
     this.changed();
@@ -333,10 +334,13 @@ export class RawClient {
     });
   }
 
-  /** Waits until `count` non-close events arrived, or the server closed (then the caller compares). */
+  /**
+   * Waits until `count` non-close events arrived, or the server closed, or broke the protocol (a
+   * message that failed to decode will never arrive): the caller then compares.
+   */
   waitForEvents(count: number, timeoutMs: number): Promise<void> {
     return this.waitFor(
-      () => this.dataEvents.length >= count || this.closeEvent !== undefined || !this.socketOpen,
+      () => this.dataEvents.length >= count || this.closeEvent !== undefined || !this.socketOpen || this.violations.length > 0,
       timeoutMs,
       `${count} event(s)`,
     );

@@ -1,4 +1,5 @@
 import type { DeliveryGroup } from './delivery-groups.js';
+import { unrefTimer } from './limits.js';
 
 interface Cadence {
   readonly intervalMs: number;
@@ -61,7 +62,7 @@ export class CadenceScheduler {
     if (this.stopped) return;
     const now = Date.now();
     const delay = cadence.intervalMs - (now % cadence.intervalMs);
-    cadence.timer = setTimeout(() => this.fire(cadence), delay);
+    cadence.timer = unrefTimer(setTimeout(() => this.fire(cadence), delay));
   }
 
   private fire(cadence: Cadence): void {

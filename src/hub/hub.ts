@@ -4,7 +4,7 @@ import { CadenceScheduler } from './cadence-scheduler.js';
 import { parseCommand, type ClientCommand } from './commands.js';
 import { DeliveryGroups, groupKey, type DeliveryGroup } from './delivery-groups.js';
 import { prepareTextFrame } from './frames.js';
-import { ALL_SYMBOLS, isValidInterval } from './limits.js';
+import { ALL_SYMBOLS, isValidInterval, unrefTimer } from './limits.js';
 import {
   errorMessage,
   heartbeatMessage,
@@ -98,7 +98,7 @@ export class QuoteHub {
     this.seed();
     this.feed.start((quotes) => this.onBatch(quotes));
     if (this.options.appHeartbeatMs > 0) {
-      this.heartbeatTimer = setInterval(() => this.heartbeat(), this.options.appHeartbeatMs);
+      this.heartbeatTimer = unrefTimer(setInterval(() => this.heartbeat(), this.options.appHeartbeatMs));
     }
     this.logger?.info({ feed: this.feed.name, symbols: this.known.size }, 'hub started');
   }

@@ -15,3 +15,12 @@ export function isValidInterval(value: unknown): value is number {
 }
 
 export const INTERVAL_RULE = `interval must be 0 or an integer from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS} ms`;
+
+/**
+ * Hub timers never keep the process alive on their own: the HTTP server and the feed do. This keeps
+ * a test that fails before hub.stop() from hanging. (Mocked timers may lack unref.)
+ */
+export function unrefTimer<T>(timer: T): T {
+  (timer as { unref?: () => void }).unref?.();
+  return timer;
+}

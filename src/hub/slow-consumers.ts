@@ -1,5 +1,6 @@
 import { CloseCode, Defaults } from '../protocol/constants.js';
 import type { Quote } from '../market/index.js';
+import { unrefTimer } from './limits.js';
 import type { Session } from './session.js';
 import type { HubLogger, HubMetrics } from './types.js';
 
@@ -138,7 +139,7 @@ export class SlowConsumers {
   }
 
   private ensureSweep(): void {
-    if (this.sweepTimer === null) this.sweepTimer = setInterval(() => this.sweep(), this.sweepMs);
+    if (this.sweepTimer === null) this.sweepTimer = unrefTimer(setInterval(() => this.sweep(), this.sweepMs));
   }
 
   private stopSweepIfIdle(): void {

@@ -67,6 +67,8 @@ export async function runCase(port: number, c: ConformanceCase, options: RunOpti
     await client.waitForTcpClose(bound);
     await client.settle();
     assert.deepEqual(client.violations, [], `server protocol violations: ${client.describe()}`);
+    // A reset instead of a FIN can destroy data still in flight to us (the close frame itself).
+    assert.equal(client.socketError, null, `socket error (connection reset?): ${client.describe()}`);
     assertEvents(client, c.expect);
   } finally {
     client.destroy();

@@ -82,11 +82,15 @@ export class RawClient {
 
   private handshake(options: ConnectOptions): Promise<void> {
     const key = randomBytes(16).toString('base64');
+    // The request Autobahn's fuzzingclient writes (capitalised "WebSocket", no-cache headers).
     const lines = [
       'GET / HTTP/1.1',
+      'User-Agent: AutobahnTestSuite/0.8.2-tickstream-conformance',
       `Host: 127.0.0.1:${options.port}`,
-      'Upgrade: websocket',
+      'Upgrade: WebSocket',
       'Connection: Upgrade',
+      'Pragma: no-cache',
+      'Cache-Control: no-cache',
       `Sec-WebSocket-Key: ${key}`,
       'Sec-WebSocket-Version: 13',
     ];

@@ -52,6 +52,20 @@ const section1: ConformanceCase[] = [
   ]),
 ];
 
+/** Every length around the 7-bit/16-bit/64-bit length encodings, in one write, in order. */
+const SWEEP_LENGTHS = [...Array.from({ length: 261 }, (_, n) => n), ...Array.from({ length: 11 }, (_, n) => 65530 + n)];
+function lengthSweep(id: string, opcode: number): ConformanceCase {
+  const payloads = SWEEP_LENGTHS.map((n) => Buffer.alloc(n, opcode === OP.BINARY ? n & 0xff : 0x61 + (n % 26)));
+  return {
+    id,
+    title: `${opcode === OP.BINARY ? 'binary' : 'text'} messages of every length 0..260 and 65530..65540 in one write`,
+    send: (c) => c.sendFrames(payloads.map((payload) => ({ opcode, payload }))),
+    expect: payloads.map((p) => (opcode === OP.BINARY ? binary(p) : text(p))),
+    close: { by: 'client' },
+  };
+}
+section1.push(lengthSweep('1.1.x5', OP.TEXT), lengthSweep('1.2.x4', OP.BINARY));
+
 const tenPings = Array.from({ length: 10 }, (_, i) => `payload-${i}`);
 const allPingLengths = Array.from({ length: 126 }, (_, n) => Buffer.alloc(n, n & 0xff));
 

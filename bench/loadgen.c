@@ -228,7 +228,10 @@ static void on_open(int idx) {
 static void on_message(const unsigned char *p, size_t len, int compressed) {
   n_msgs_total++;
   double t = now_mono();
-  if (window_state == 0) { t_first_msg = t; window_state = 1; t_win_start = t + opt_warmup; }
+  /* Warm-up starts at the first message after every connection is open: a server that streams
+   * to early clients (M5 services push from the moment a client subscribes) must not let the
+   * window run out while later handshakes are still queued behind that traffic. */
+  if (window_state == 0 && t_open_done > 0) { t_first_msg = t; window_state = 1; t_win_start = t + opt_warmup; }
   if (window_state == 1 && t >= t_win_start) {
     window_state = 2; t_win_end = t_win_start + opt_measure; getrusage(RUSAGE_SELF, &ru_win_start);
   }

@@ -13,6 +13,8 @@ export class DeliveryGroup {
   readonly sessions = new Set<Session>();
   /** Interval 0: ticks of the feed batch being processed, in order. */
   readonly batch: Quote[] = [];
+  /** Interval 0: the same ticks as UTF-8 JSON (QuoteEncoder.quoteBytes), parallel to `batch`. */
+  readonly batchBytes: Buffer[] = [];
   /** Interval N: latest quote per symbol changed since the last push (conflation by symbol). */
   readonly latest = new Map<string, Quote>();
 

@@ -3,7 +3,7 @@ import { CloseCode } from '../protocol/constants.js';
 import { CadenceScheduler } from './cadence-scheduler.js';
 import { parseCommand, type ClientCommand } from './commands.js';
 import { DeliveryGroups, groupKey, type DeliveryGroup } from './delivery-groups.js';
-import { prepareTextFrame } from './frames.js';
+import { prepareQuotesFrame, prepareTextFrame } from './frames.js';
 import { ALL_SYMBOLS, isValidInterval, unrefTimer } from './limits.js';
 import {
   errorMessage,
@@ -59,6 +59,8 @@ export class QuoteHub {
   private readonly metrics: HubMetrics | undefined;
   private readonly logger: HubLogger | undefined;
   private readonly prepare: FrameFactory;
+  /** A frame factory injected through options: quote frames then go through it as JSON strings. */
+  private readonly customPrepare: FrameFactory | null;
   private readonly encoder = new QuoteEncoder();
   /** The last-value cache: latest quote per symbol. */
   private readonly cache = new Map<string, Quote>();
@@ -71,6 +73,8 @@ export class QuoteHub {
   private readonly slow: SlowConsumers;
   /** Interval-0 groups touched by the feed batch being processed (reused array, no per-batch allocation). */
   private readonly touched: DeliveryGroup[] = [];
+  /** Encoded quotes of one timed flush (reused array, no per-flush allocation). */
+  private readonly scratchBytes: Buffer[] = [];
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private started = false;
   private staleTicks = 0;
@@ -85,6 +89,7 @@ export class QuoteHub {
     this.metrics = metrics;
     this.logger = logger;
     this.prepare = prepareFrame ?? prepareTextFrame;
+    this.customPrepare = prepareFrame ?? null;
     this.scheduler = new CadenceScheduler((groups) => this.flushTimed(groups));
     this.slow = new SlowConsumers(this.options, (session, quotes) => this.writeOwn(session, quotes), metrics, logger);
     for (const info of feed.universe()) this.learn(info.symbol);
@@ -215,27 +220,38 @@ export class QuoteHub {
       }
       this.cache.set(q.symbol, q);
       if (q.ts < oldestTs) oldestTs = q.ts;
-      for (const group of wildcard) this.route(group, q, touched);
+      // Encoded at most once per tick, and only if an every-tick group wants it.
+      let bytes: Buffer | null = null;
+      for (const group of wildcard) {
+        if (group.intervalMs !== 0) group.latest.set(q.symbol, q);
+        else bytes = this.addTick(group, q, bytes, touched);
+      }
       const topic = this.groups.topic(q.symbol);
-      if (topic !== undefined) for (const group of topic) this.route(group, q, touched);
+      if (topic !== undefined) {
+        for (const group of topic) {
+          if (group.intervalMs !== 0) group.latest.set(q.symbol, q);
+          else bytes = this.addTick(group, q, bytes, touched);
+        }
+      }
     }
     if (touched.length === 0) return;
     for (let i = 0; i < touched.length; i++) {
       const group = touched[i]!;
-      this.fanOut(group, group.batch);
+      this.fanOut(group, group.batch, group.batchBytes);
       group.batch.length = 0;
+      group.batchBytes.length = 0;
     }
     touched.length = 0;
     this.metrics?.pushLatency(Math.max(0, Date.now() - oldestTs) / 1000);
   }
 
-  private route(group: DeliveryGroup, q: Quote, touched: DeliveryGroup[]): void {
-    if (group.intervalMs === 0) {
-      if (group.batch.length === 0) touched.push(group);
-      group.batch.push(q);
-    } else {
-      group.latest.set(q.symbol, q);
-    }
+  /** Appends a tick to an every-tick group's pending batch; returns the tick's bytes for the next group. */
+  private addTick(group: DeliveryGroup, q: Quote, bytes: Buffer | null, touched: DeliveryGroup[]): Buffer {
+    const encoded = bytes ?? this.encoder.quoteBytes(q);
+    if (group.batch.length === 0) touched.push(group);
+    group.batch.push(q);
+    group.batchBytes.push(encoded);
+    return encoded;
   }
 
   /** A cadence boundary: every group of that interval pushes what changed since its last push. */
@@ -244,12 +260,18 @@ export class QuoteHub {
       if (group.latest.size === 0) continue;
       const quotes = [...group.latest.values()];
       group.latest.clear();
-      this.fanOut(group, quotes);
+      const bytes = this.scratchBytes;
+      for (let i = 0; i < quotes.length; i++) bytes.push(this.encoder.quoteBytes(quotes[i]!));
+      this.fanOut(group, quotes, bytes);
+      bytes.length = 0;
     }
   }
 
-  /** Writes one batch to every member of a group: one encode, one frame, shared by all. */
-  private fanOut(group: DeliveryGroup, quotes: readonly Quote[]): void {
+  /**
+   * Writes one batch to every member of a group: one frame, shared by all. `encoded` holds the same
+   * quotes as UTF-8 JSON, so the frame is assembled by copying bytes, not by building a string.
+   */
+  private fanOut(group: DeliveryGroup, quotes: readonly Quote[], encoded: readonly Buffer[]): void {
     let frame: PreparedFrame | null = null;
     let sent = 0;
     for (const s of group.sessions) {
@@ -258,12 +280,17 @@ export class QuoteHub {
       } else if (this.slow.isBacklogged(s)) {
         this.slow.hold(s, quotes);
       } else {
-        if (frame === null) frame = this.prepare(this.encoder.quotesMessage(quotes), this.options.deflate);
+        if (frame === null) frame = this.quotesFrame(quotes, encoded);
         s.conn.sendPrepared(frame);
         sent++;
       }
     }
     if (sent > 0) this.metrics?.messagesSent(sent, sent * frame!.byteLength);
+  }
+
+  private quotesFrame(quotes: readonly Quote[], encoded: readonly Buffer[]): PreparedFrame {
+    if (this.customPrepare !== null) return this.customPrepare(this.encoder.quotesMessage(quotes), this.options.deflate);
+    return prepareQuotesFrame(encoded, this.options.deflate);
   }
 
   /** A session that cannot share the group's frame this time: drop what it already has, then deliver. */

@@ -12,7 +12,15 @@ function num(n: number): string {
 interface EncodedQuote {
   quote: Quote;
   json: string;
+  /** `json` as UTF-8, made on first request (only frames built from bytes need it). */
+  bytes: Buffer | null;
 }
+
+/** Fixed bytes around the quotes of an update batch: `{"type":"quotes","quotes":[` … `]}`. */
+export const QUOTES_MESSAGE_HEAD: Buffer = Buffer.from('{"type":"quotes","quotes":[');
+export const QUOTES_MESSAGE_TAIL: Buffer = Buffer.from(']}');
+/** Separator between array elements: `,`. */
+export const JSON_COMMA = 0x2c;
 
 /**
  * Hand-written JSON for the hot path. A quote object is encoded once however many frames carry it:
@@ -50,10 +58,25 @@ export class QuoteEncoder {
     if (cached !== undefined) {
       cached.quote = q;
       cached.json = json;
+      cached.bytes = null;
     } else {
-      this.lastEncoded.set(q.symbol, { quote: q, json });
+      this.lastEncoded.set(q.symbol, { quote: q, json, bytes: null });
     }
     return json;
+  }
+
+  /**
+   * The same JSON as UTF-8 bytes, encoded once per quote object: every frame that carries the quote
+   * copies these bytes instead of concatenating and re-encoding strings per frame. The caller must
+   * not modify the returned Buffer (it is shared).
+   */
+  quoteBytes(q: Quote): Buffer {
+    let cached = this.lastEncoded.get(q.symbol);
+    if (cached === undefined || cached.quote !== q) {
+      this.quote(q);
+      cached = this.lastEncoded.get(q.symbol)!;
+    }
+    return cached.bytes ?? (cached.bytes = Buffer.from(cached.json, 'utf8'));
   }
 
   /** `[q1,q2,...]` */

@@ -194,3 +194,21 @@ export function encodeClosePayload(code: number, reason = ''): Buffer {
   payload.write(reason, 2, reasonBytes, 'utf8');
   return payload;
 }
+
+/** Size of an unmasked, final, uncompressed server frame header for a payload of this length. */
+export function serverFrameHeaderLength(payloadLength: number): number {
+  checkLength(payloadLength);
+  return headerSize(payloadLength, false);
+}
+
+/**
+ * Writes an unmasked, final, uncompressed data-frame header at the start of `target`, for callers
+ * that assemble the payload in place behind it; returns the header length (where the payload starts).
+ * @throws RangeError for a control or reserved opcode, or an invalid length.
+ */
+export function writeServerFrameHeader(target: Buffer, opcode: number, payloadLength: number): number {
+  checkFrame(opcode, payloadLength, true, false);
+  if (opcode >= 0x08) throw new RangeError('writeServerFrameHeader builds data frames only');
+  checkLength(payloadLength);
+  return writeHeader(target, opcode, payloadLength, true, false, false);
+}

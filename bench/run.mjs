@@ -46,7 +46,7 @@ const cfg = {
   M1C: { clients: Q ? 200 : 1000, size: 120, mode: 'saturate', burst: 16, warmup: Q ? 0.3 : 1, measure: Q ? 1.5 : 5 },
   M2: { clients: Q ? 200 : 1000, size: 120, mode: 'rate', rate: 100, warmup: Q ? 0.3 : 1, measure: Q ? 2 : 5 },
   M3: { clients: Q ? 2000 : 10000, concurrency: 100 },
-  M4: { clients: Q ? 2000 : 10000, concurrency: 100 },
+  M4: { clients: Q ? 2000 : 10000, concurrency: 100, warmup: Q ? 2000 : 10000 },
   M5: { clients: Q ? 200 : 1000, symbols: 500, perClient: 50, ticksPerSecond: 10000, warmup: Q ? 0.5 : 1, measure: Q ? 2 : 5 },
   // ~1.2 KB quote batches: large enough that every server's deflate actually compresses
   // (ws skips messages under 1 KB by default).

@@ -3,13 +3,13 @@
  * (http:// + ws://, or https:// + wss:// with a certificate), as the article describes:
  * the WebSocket handshake is an HTTP request on the same port as the pages and the API.
  */
-import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { QuoteHub, parseConnectParams, type HubOptions } from '../hub/index.js';
 import { createFeed, type FeedSpec } from '../market/index.js';
-import { WebSocketServer, type VerifyResult, type WebSocketConnection } from '../transport/index.js';
+import { WebSocketServer, type UpgradeRequest, type VerifyResult, type WebSocketConnection } from '../transport/index.js';
 import { createLogger, silentLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { DEFAULT_WEB_ROOT, PACKAGE_VERSION } from './package-info.js';
@@ -91,7 +91,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
 
   const policy = new UpgradePolicy({ authToken: options.authToken, allowedOrigins: options.allowedOrigins });
   const connectDefaults = { intervalMs: defaultIntervalMs };
-  const verify = (req: IncomingMessage): VerifyResult => {
+  const verify = (req: UpgradeRequest): VerifyResult => {
     const url = upgradeUrl(req);
     const refusal = policy.check(req, url);
     if (refusal) return refusal;
@@ -112,7 +112,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     }),
   });
   wss.on('error', (err) => logger.error({ err }, 'websocket server error'));
-  wss.on('connection', (conn: WebSocketConnection, req: IncomingMessage) => {
+  wss.on('connection', (conn: WebSocketConnection, req: UpgradeRequest) => {
     // verify already accepted these parameters, so parsing again cannot fail.
     const params = parseConnectParams(upgradeUrl(req), connectDefaults);
     if ('error' in params) {
@@ -178,7 +178,7 @@ function defined<T extends object>(values: T): { [K in keyof T]?: Exclude<T[K], 
   };
 }
 
-function upgradeUrl(req: IncomingMessage): URL {
+function upgradeUrl(req: UpgradeRequest): URL {
   try {
     return new URL(req.url ?? '/', 'http://localhost');
   } catch {

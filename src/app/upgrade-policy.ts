@@ -4,7 +4,7 @@
  * verdict out, so it is testable without sockets.
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { UpgradeRequest } from '../transport/index.js';
 
 export interface UpgradePolicyOptions {
   authToken?: string | undefined;
@@ -24,7 +24,7 @@ export class UpgradePolicy {
   }
 
   /** Undefined when admitted, otherwise the HTTP refusal to answer the upgrade with. */
-  check(req: IncomingMessage, url: URL): Refusal | undefined {
+  check(req: UpgradeRequest, url: URL): Refusal | undefined {
     if (this.origins !== undefined) {
       // Only browsers send Origin, and Origin checks exist to stop other web sites' pages from
       // connecting; a request without Origin (a program) is judged by the token alone.
@@ -44,7 +44,7 @@ export class UpgradePolicy {
 }
 
 /** Also used by the HTTP API: the same token protects nothing there, by design (read-only public data). */
-function bearerToken(req: IncomingMessage): string | undefined {
+function bearerToken(req: UpgradeRequest): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined) return undefined;
   const match = /^Bearer\s+(\S+)\s*$/i.exec(header);

@@ -4,7 +4,7 @@ import { Defaults } from '../protocol/constants.js';
 import { HttpHeadParser } from '../protocol/http-head.js';
 import { buildClientRequest, verifyServerResponse } from '../protocol/handshake-client.js';
 import type { DeflateOptions } from '../protocol/permessage-deflate.js';
-import { WebSocketConnection, type ConnectionOptions } from './connection.js';
+import { connectionSettings, WebSocketConnection, type ConnectionOptions } from './connection.js';
 
 export interface ClientOptions {
   /** Subprotocols to offer, in order of preference. */
@@ -83,20 +83,20 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
         socket.removeListener('error', onError);
         socket.removeListener('close', onClose);
         socket.pause();
+        const settings = connectionSettings('client', {
+          maxPayload: options.maxPayload ?? Defaults.maxPayload,
+          maxFragments: options.maxFragments ?? Defaults.maxFragments,
+          closeTimeoutMs: options.closeTimeoutMs ?? Defaults.closeTimeoutMs,
+          deflateLevel: deflate === false ? undefined : deflate.level,
+          deflateThreshold: deflate === false ? undefined : deflate.threshold,
+        });
         const connOptions: ConnectionOptions = {
-          role: 'client',
+          settings,
           url: target.pathname + target.search,
           protocol: accepted.protocol,
           extensions: accepted.extensions,
           deflate: accepted.deflate,
-          maxPayload: options.maxPayload ?? Defaults.maxPayload,
         };
-        if (options.maxFragments !== undefined) connOptions.maxFragments = options.maxFragments;
-        if (options.closeTimeoutMs !== undefined) connOptions.closeTimeoutMs = options.closeTimeoutMs;
-        if (deflate !== false) {
-          if (deflate.level !== undefined) connOptions.deflateLevel = deflate.level;
-          if (deflate.threshold !== undefined) connOptions.deflateThreshold = deflate.threshold;
-        }
         const conn = new WebSocketConnection(socket, connOptions);
         const rest = head.rest;
         resolve(conn);

@@ -20,19 +20,42 @@ export interface ConnectionEvents {
   error: [error: Error];
 }
 
-export interface ConnectionOptions {
+/**
+ * Settings shared by every connection of one server (or one client call): kept in one object that each
+ * connection points to, so 10k idle connections do not carry 10k copies of the same numbers.
+ */
+export interface ConnectionSettings {
   role: Role;
+  maxPayload: number;
+  /** Largest number of frames one fragmented message may use. */
+  maxFragments: number;
+  closeTimeoutMs: number;
+  deflateLevel: number | undefined;
+  deflateThreshold: number | undefined;
+  /** Called once when a connection has closed (the server forgets it here, without a closure per connection). */
+  onClosed: ((connection: WebSocketConnection) => void) | null;
+}
+
+export interface ConnectionOptions {
+  settings: ConnectionSettings;
   /** Path and query of the upgrade request. */
   url: string;
   protocol: string;
   extensions: string;
   deflate: DeflateParams | null;
-  deflateLevel?: number;
-  deflateThreshold?: number;
-  maxPayload: number;
-  /** Largest number of frames one fragmented message may use (default Defaults.maxFragments). */
-  maxFragments?: number;
-  closeTimeoutMs?: number;
+}
+
+/** Settings with the engine's defaults filled in. */
+export function connectionSettings(role: Role, overrides: Partial<ConnectionSettings> = {}): ConnectionSettings {
+  return {
+    role,
+    maxPayload: overrides.maxPayload ?? Defaults.maxPayload,
+    maxFragments: overrides.maxFragments ?? Defaults.maxFragments,
+    closeTimeoutMs: overrides.closeTimeoutMs ?? Defaults.closeTimeoutMs,
+    deflateLevel: overrides.deflateLevel,
+    deflateThreshold: overrides.deflateThreshold,
+    onClosed: overrides.onClosed ?? null,
+  };
 }
 
 export interface SendOptions {
@@ -58,11 +81,9 @@ type OwnedSocket = Socket & { [kConnection]?: WebSocketConnection };
  */
 export class WebSocketConnection extends EventEmitter<ConnectionEvents> implements FrameSink, CoalescedWriter, ClosingConnection {
   readonly socket: Socket;
-  readonly role: Role;
   readonly url: string;
   readonly protocol: string;
   readonly extensions: string;
-  readonly remoteAddress: string | undefined;
 
   /** Free slot for the application (the hub keeps its session here). */
   data: unknown = undefined;
@@ -78,12 +99,8 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
 
   private state: ReadyStateValue = ReadyState.OPEN;
   private parser: FrameParser | null = null;
-  private readonly maxPayload: number;
-  private readonly maxFragments: number;
-  private readonly closeTimeoutMs: number;
+  private readonly settings: ConnectionSettings;
   private readonly deflateParams: DeflateParams | null;
-  private readonly deflateLevel: number | undefined;
-  private readonly deflateThreshold: number | undefined;
   private codec: PerMessageDeflate | null = null;
   private closeSent = false;
   private closeReceived = false;
@@ -95,17 +112,11 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
   constructor(socket: Socket, options: ConnectionOptions) {
     super();
     this.socket = socket;
-    this.role = options.role;
+    this.settings = options.settings;
     this.url = options.url;
     this.protocol = options.protocol;
     this.extensions = options.extensions;
-    this.remoteAddress = socket.remoteAddress;
-    this.maxPayload = options.maxPayload;
-    this.maxFragments = options.maxFragments ?? Defaults.maxFragments;
-    this.closeTimeoutMs = options.closeTimeoutMs ?? Defaults.closeTimeoutMs;
     this.deflateParams = options.deflate;
-    this.deflateLevel = options.deflateLevel;
-    this.deflateThreshold = options.deflateThreshold;
     (socket as OwnedSocket)[kConnection] = this;
     socket.setNoDelay(true);
     socket.setTimeout(0);
@@ -122,6 +133,15 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     if (this.socket.destroyed) return;
     this.socket.on('data', onSocketData);
     this.socket.resume();
+  }
+
+  get role(): Role {
+    return this.settings.role;
+  }
+
+  /** The peer's IP address; read on demand (getpeername), not kept per connection. */
+  get remoteAddress(): string | undefined {
+    return this.socket.remoteAddress;
   }
 
   get readyState(): ReadyStateValue {
@@ -245,9 +265,9 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     let parser = this.parser;
     if (parser === null) {
       parser = this.parser = new FrameParser(this, {
-        role: this.role,
-        maxPayload: this.maxPayload,
-        maxFragments: this.maxFragments,
+        role: this.settings.role,
+        maxPayload: this.settings.maxPayload,
+        maxFragments: this.settings.maxFragments,
         inflater: this.deflateParams === null ? null : this.getCodec(),
       });
     }
@@ -275,6 +295,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     // Without the peer's close frame the closure was abnormal (section 7.1.5), unless we failed the
     // connection for a protocol violation: then the code we sent is the useful answer.
     const code = this.closeReceived || this.failed ? this.closeCode : CloseCode.Abnormal;
+    this.settings.onClosed?.(this);
     this.emit('close', code, code === CloseCode.Abnormal ? '' : this.closeReason);
   }
 
@@ -292,9 +313,10 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     let codec = this.codec;
     if (codec === null) {
       const options: { level?: number; threshold?: number } = {};
-      if (this.deflateLevel !== undefined) options.level = this.deflateLevel;
-      if (this.deflateThreshold !== undefined) options.threshold = this.deflateThreshold;
-      codec = this.codec = new PerMessageDeflate(this.role, this.deflateParams!, options);
+      const { deflateLevel, deflateThreshold } = this.settings;
+      if (deflateLevel !== undefined) options.level = deflateLevel;
+      if (deflateThreshold !== undefined) options.threshold = deflateThreshold;
+      codec = this.codec = new PerMessageDeflate(this.settings.role, this.deflateParams!, options);
     }
     return codec;
   }
@@ -307,7 +329,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     this.closeSent = true;
     this.state = ReadyState.CLOSING;
     this.writeFrame(encodeFrame(Opcode.Close, payload, { mask: this.role === 'client' }));
-    watchClosing(this, this.closeTimeoutMs);
+    watchClosing(this, this.settings.closeTimeoutMs);
   }
 
   /** Half-closes TCP once every queued frame (the close frame last) is handed to the socket. */
@@ -318,7 +340,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
       this.endAfterFlush = true;
       flushWriter(this);
     }
-    watchClosing(this, this.closeTimeoutMs);
+    watchClosing(this, this.settings.closeTimeoutMs);
   }
 }
 

@@ -6,12 +6,14 @@ import type { Duplex } from 'node:stream';
 import { CloseCode, Defaults } from '../protocol/constants.js';
 import { acceptUpgrade, formatHttpResponse } from '../protocol/handshake-server.js';
 import type { DeflateOptions, DeflateParams } from '../protocol/permessage-deflate.js';
-import { WebSocketConnection, type ConnectionOptions } from './connection.js';
+import { connectionSettings, WebSocketConnection, type ConnectionSettings } from './connection.js';
 import { ReadyState } from './ready-state.js';
+import { interceptUpgrades } from './fast-upgrade.js';
+import type { UpgradeRequest } from './upgrade-request.js';
 
 /** Answer of a verify hook: true accepts, an object refuses the upgrade with that HTTP status. */
 export type VerifyResult = true | { status: number; message?: string; headers?: Record<string, string> };
-export type VerifyHook = (request: IncomingMessage) => VerifyResult | Promise<VerifyResult>;
+export type VerifyHook = (request: UpgradeRequest) => VerifyResult | Promise<VerifyResult>;
 
 export interface ServerOptions {
   /** The HTTP(S) server whose port is shared: its 'upgrade' requests become WebSocket connections. */
@@ -38,10 +40,15 @@ export interface ServerOptions {
   handshakeTimeoutMs?: number;
   /** Time allowed to a closing handshake before the socket is destroyed. */
   closeTimeoutMs?: number;
+  /**
+   * Parse WebSocket handshakes with our own bounded head parser instead of Node's HTTP server (default true).
+   * Plain HTTP requests still go to Node's HTTP server untouched. See fast-upgrade.ts.
+   */
+  fastUpgrade?: boolean;
 }
 
 export interface ServerEvents {
-  connection: [connection: WebSocketConnection, request: IncomingMessage];
+  connection: [connection: WebSocketConnection, request: UpgradeRequest];
   error: [error: Error];
 }
 
@@ -57,19 +64,18 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private readonly server: HttpServer | HttpsServer;
   private readonly paths: ReadonlySet<string> | null;
   private readonly protocols: readonly string[];
-  private readonly maxPayload: number;
-  private readonly maxFragments: number;
   private readonly deflate: DeflateOptions | false;
+  private readonly settings: ConnectionSettings;
   private readonly verify: VerifyHook | null;
   private readonly heartbeatIntervalMs: number;
   private readonly idleTimeoutMs: number;
   private readonly maxConnections: number;
-  private readonly handshakeTimeoutMs: number;
-  private readonly closeTimeoutMs: number;
+  readonly handshakeTimeoutMs: number;
   private readonly connections = new Set<WebSocketConnection>();
   private handshakesInFlight = 0;
   private closing = false;
   private sweepTimer: NodeJS.Timeout | null = null;
+  private restoreHttpListener: (() => void) | null = null;
   private nextPingAt = 0;
   private readonly upgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
     this.handleUpgrade(req, socket as Socket, head);
@@ -81,16 +87,27 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     const path = options.path;
     this.paths = path === undefined ? null : new Set(typeof path === 'string' ? [path] : path);
     this.protocols = options.protocols ?? [];
-    this.maxPayload = options.maxPayload ?? Defaults.maxPayload;
-    this.maxFragments = options.maxFragments ?? Defaults.maxFragments;
     this.deflate = options.deflate === true ? {} : options.deflate === undefined ? false : options.deflate;
     this.verify = options.verify ?? null;
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
     this.maxConnections = options.maxConnections ?? 0;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs;
-    this.closeTimeoutMs = options.closeTimeoutMs ?? Defaults.closeTimeoutMs;
+    this.settings = connectionSettings('server', {
+      maxPayload: options.maxPayload ?? Defaults.maxPayload,
+      maxFragments: options.maxFragments ?? Defaults.maxFragments,
+      closeTimeoutMs: options.closeTimeoutMs ?? Defaults.closeTimeoutMs,
+      deflateLevel: this.deflate === false ? undefined : this.deflate.level,
+      deflateThreshold: this.deflate === false ? undefined : this.deflate.threshold,
+      onClosed: (conn) => this.connections.delete(conn),
+    });
     this.server.on('upgrade', this.upgradeListener);
+    if (options.fastUpgrade !== false) this.restoreHttpListener = interceptUpgrades(this.server, this);
+  }
+
+  /** Whether handshakes bypass Node's HTTP parser (false when other 'connection' listeners are installed). */
+  get fastUpgrade(): boolean {
+    return this.restoreHttpListener !== null;
   }
 
   /** Open connections. */
@@ -99,7 +116,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   }
 
   /** Turns an HTTP upgrade request into a WebSocket connection, or answers it with an HTTP error. */
-  handleUpgrade(req: IncomingMessage, socket: Socket, head: Buffer): void {
+  handleUpgrade(req: UpgradeRequest, socket: Socket, head: Buffer): void {
     socket.on('error', ignoreSocketError); // a reset during the handshake must not crash the process
     if (this.paths !== null && !this.paths.has(pathOf(req.url))) {
       refuse(socket, 404, 'no WebSocket endpoint at this path');
@@ -154,6 +171,8 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   async close(code: number = CloseCode.GoingAway, reason = 'server shutting down'): Promise<void> {
     this.closing = true;
     this.server.removeListener('upgrade', this.upgradeListener);
+    this.restoreHttpListener?.();
+    this.restoreHttpListener = null;
     this.stopSweep();
     const waits: Promise<void>[] = [];
     for (const conn of this.connections) {
@@ -164,7 +183,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     await Promise.all(waits);
   }
 
-  private runVerify(req: IncomingMessage): VerifyResult | Promise<VerifyResult> {
+  private runVerify(req: UpgradeRequest): VerifyResult | Promise<VerifyResult> {
     try {
       return this.verify!(req);
     } catch (error) {
@@ -174,7 +193,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   }
 
   private complete(
-    req: IncomingMessage,
+    req: UpgradeRequest,
     socket: Socket,
     head: Buffer,
     response: string,
@@ -183,24 +202,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     deflate: DeflateParams | null,
   ): void {
     socket.removeListener('error', ignoreSocketError);
-    const options: ConnectionOptions = {
-      role: 'server',
-      url: req.url ?? '/',
-      protocol,
-      extensions,
-      deflate,
-      maxPayload: this.maxPayload,
-      maxFragments: this.maxFragments,
-      closeTimeoutMs: this.closeTimeoutMs,
-    };
-    if (this.deflate !== false) {
-      if (this.deflate.level !== undefined) options.deflateLevel = this.deflate.level;
-      if (this.deflate.threshold !== undefined) options.deflateThreshold = this.deflate.threshold;
-    }
-    const conn = new WebSocketConnection(socket, options);
+    const conn = new WebSocketConnection(socket, { settings: this.settings, url: req.url ?? '/', protocol, extensions, deflate });
     socket.write(response);
     this.connections.add(conn);
-    conn.once('close', () => this.connections.delete(conn));
     this.ensureSweep();
     this.emit('connection', conn, req);
     conn.start(head);

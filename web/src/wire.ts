@@ -1,22 +1,8 @@
-// Types of the client wire protocol (docs: /tmp/wire.md -> docs/protocol notes). JSON text frames only.
+// Types of the client wire protocol (docs/api.md). JSON text frames only.
+// The quote shape is the server's own type (type-only import: nothing of the server is bundled).
+import type { Quote } from '../../src/market/quote.js';
 
-export interface Quote {
-  symbol: string;
-  last: number;
-  bid: number;
-  ask: number;
-  open: number;
-  high: number;
-  low: number;
-  prevClose: number;
-  change: number;
-  changePct: number;
-  volume: number;
-  /** ms since epoch when the feed produced the tick. */
-  ts: number;
-  /** per-symbol, strictly increasing. */
-  seq: number;
-}
+export type { Quote };
 
 export interface SymbolInfo {
   symbol: string;

@@ -8,6 +8,9 @@ import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawnPinned, readRss, readCpuSeconds, sleep } from './proc.mjs';
 
+/** How long the generator waits for every handshake before measuring the clients already open. */
+const CONNECT_WAIT_S = 30;
+
 function freePort() {
   return new Promise((res, rej) => {
     const s = net.createServer();
@@ -78,9 +81,12 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
       const timeout = cfg.warmup + cfg.measure + 60;
       lg = runner.loadgen(['recv', '--port', port, '--paths-file', pathsFile, '--connections', cfg.clients, '--concurrency', 100,
         '--warmup', cfg.warmup, '--measure', interval > 0 ? Math.max(cfg.measure, 5) : cfg.measure, '--timeout', timeout,
-        '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol']);
-      const conn = await lg.waitFor((e) => e.event === 'connected', 60000, 'connected');
+        '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol', '--connect-wait', CONNECT_WAIT_S]);
+      const conn = await lg.waitFor((e) => e.event === 'connected', (CONNECT_WAIT_S + 30) * 1000, 'connected');
       if (conn.failed > 0) throw new Error(`${conn.failed} connections failed`);
+      // The service streams from the first subscription on; one that saturates starves its own
+      // handshakes. It is then measured on the clients it accepted, and the shortfall is logged.
+      if (conn.pending > 0) log(`M5 ${kind}: only ${conn.open}/${cfg.clients} clients connected after ${CONNECT_WAIT_S} s; measuring those`);
       const cpu0 = readCpuSeconds(proc.pid);
       const t0 = performance.now();
       const res = await lg.waitFor((e) => e.event === 'result', timeout * 1000 + 5000, 'result');
@@ -95,6 +101,7 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
         serverCpuPct,
         serverRssBytes: rss,
         genCpuPct: res.window_cpu_pct ?? res.cpu_pct,
+        clientsConnected: conn.open,
       };
     } finally {
       if (lg) await lg.stop();

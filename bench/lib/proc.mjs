@@ -43,7 +43,8 @@ export function spawnPinned(cpu, cmd, args, { env, cwd } = {}) {
   child.stderr.on('data', (d) => { stderr = (stderr + d).slice(-4000); });
   child.stdin.on('error', () => {});
   const exitPromise = new Promise((resolve) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': the last stdout line (the result) may be delivered after 'exit'.
+    child.on('close', (code, signal) => {
       children.delete(child);
       exited = { code, signal };
       for (const w of waiters) { clearTimeout(w.timer); w.reject(new Error(`${cmd} exited (${code ?? signal}) while waiting; stderr: ${stderr.trim().slice(-800)}`)); }

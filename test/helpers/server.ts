@@ -9,6 +9,7 @@ import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { startServer, type TickstreamServer, type TickstreamServerOptions } from '../../src/app/server.js';
+import { Inbox } from './inbox.js';
 import { connect, type ClientOptions, type WebSocketConnection } from '../../src/transport/index.js';
 
 export const TEST_SEED = 20240601;
@@ -58,41 +59,23 @@ export interface TestClient {
 
 export async function openClient(url: string, options: ClientOptions = {}): Promise<TestClient> {
   const conn = await connect(url, options);
-  const received: Array<{ message: WireMessage; at: number }> = [];
-  let cursor = 0;
-  let wake: (() => void) | undefined;
+  const inbox = new Inbox<{ message: WireMessage; at: number }>();
   let closeInfo: { code: number; reason: string } | undefined;
   const closed = new Promise<{ code: number; reason: string }>((resolve) => {
     conn.on('close', (code: number, reason: string) => {
       closeInfo = { code, reason };
       resolve(closeInfo);
-      wake?.();
+      inbox.end(() => `connection closed (${code} ${reason}) while waiting`);
     });
   });
   conn.on('message', (data: Buffer) => {
-    received.push({ message: JSON.parse(data.toString('utf8')) as WireMessage, at: performance.now() });
-    wake?.();
+    inbox.push({ message: JSON.parse(data.toString('utf8')) as WireMessage, at: performance.now() });
   });
+  const received = inbox.items;
 
   const next = async (predicate: (m: WireMessage) => boolean = () => true, timeoutMs = 5_000): Promise<WireMessage> => {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      while (cursor < received.length) {
-        const entry = received[cursor++]!;
-        if (predicate(entry.message)) return entry.message;
-      }
-      if (closeInfo) throw new Error(`connection closed (${closeInfo.code} ${closeInfo.reason}) while waiting`);
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) throw new Error(`timed out after ${timeoutMs} ms waiting for a message`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
+    const entry = await inbox.next((e) => predicate(e.message), timeoutMs, () => `timed out after ${timeoutMs} ms waiting for a message`);
+    return entry.message;
   };
 
   return {
@@ -155,43 +138,19 @@ export function spawnCli(args: readonly string[], env: NodeJS.ProcessEnv = {}): 
     env: { ...process.env, NO_COLOR: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
-  const lines: string[] = [];
+  const inbox = new Inbox<string>(); // each line is handed out once, in order
+  const lines = inbox.items;
   let stderr = '';
-  let wake: (() => void) | undefined;
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  createInterface({ input: child.stdout! }).on('line', (line) => {
-    lines.push(line);
-    wake?.();
-  });
-  let exitedFlag = false;
+  createInterface({ input: child.stdout! }).on('line', (line) => inbox.push(line));
   const exited = new Promise<number | string>((resolve) => {
     child.on('exit', (code, signal) => {
-      exitedFlag = true;
       resolve(code ?? signal ?? 'unknown');
-      wake?.();
+      inbox.end(() => `CLI exited before the expected line; stderr: ${stderr}`);
     });
   });
-  let cursor = 0; // shared: each line is handed out once, in order
-  const waitForLine = async (predicate: (line: string) => boolean, timeoutMs = 10_000): Promise<string> => {
-    const deadline = performance.now() + timeoutMs;
-    for (;;) {
-      while (cursor < lines.length) {
-        const line = lines[cursor++]!;
-        if (predicate(line)) return line;
-      }
-      if (exitedFlag) throw new Error(`CLI exited before the expected line; stderr: ${stderr}`);
-      const remaining = deadline - performance.now();
-      if (remaining <= 0) throw new Error(`timed out waiting for a CLI line; stdout: ${lines.join('\n')}\nstderr: ${stderr}`);
-      await new Promise<void>((resolve) => {
-        const timer = setTimeout(resolve, remaining);
-        wake = () => {
-          clearTimeout(timer);
-          resolve();
-        };
-      });
-      wake = undefined;
-    }
-  };
+  const waitForLine = (predicate: (line: string) => boolean, timeoutMs = 10_000): Promise<string> =>
+    inbox.next(predicate, timeoutMs, () => `timed out waiting for a CLI line; stdout: ${lines.join('\n')}\nstderr: ${stderr}`);
   return {
     child,
     lines,

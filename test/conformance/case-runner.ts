@@ -33,6 +33,9 @@ export interface ConformanceCase {
 }
 
 /** How long the server may take to answer a close or fail the connection, and then to drop TCP. */
+/** The usual expectation for a violation: the server fails the connection with 1002. */
+export const PROTOCOL_ERROR = { by: 'server', codes: [1002] } as const;
+
 export const CLOSE_BOUND_MS = 2000;
 const DEFAULT_EVENT_TIMEOUT_MS = 2000;
 

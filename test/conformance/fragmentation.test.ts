@@ -3,28 +3,17 @@
  * need a message to continue, a new data frame may not start inside a fragmented message, and
  * control frames may be interleaved between fragments (RFC 6455 5.4).
  */
-import { pong, text, type ConformanceCase } from './case-runner.js';
-import type { RawClient } from './raw-client.js';
+import { pong, PROTOCOL_ERROR, text, type ConformanceCase } from './case-runner.js';
+import type { Delivery } from './raw-client.js';
 import { conformanceSuite } from './suite.js';
-import { buildFrame, OP, type FrameSpec } from './wire.js';
+import { OP, type FrameSpec } from './wire.js';
 
-const PROTOCOL_ERROR = { by: 'server', codes: [1002] } as const;
-
-type Delivery = 'one-write' | 'frame-by-frame' | 'chopped';
-
-async function deliver(c: RawClient, frames: FrameSpec[], how: Delivery): Promise<void> {
-  if (how === 'one-write') {
-    await c.write(Buffer.concat(frames.map((f) => buildFrame(f))));
-    return;
-  }
-  for (const f of frames) await c.sendFrame(f, how === 'chopped' ? 1 : undefined);
-}
 
 function framesCase(id: string, title: string, frames: FrameSpec[], how: Delivery, expect: ConformanceCase['expect'], fails: boolean): ConformanceCase {
   return {
     id,
     title: `${title} (${how})`,
-    send: (c) => deliver(c, frames, how),
+    send: (c) => c.deliver(frames, how),
     expect,
     close: fails ? PROTOCOL_ERROR : { by: 'client' },
   };
@@ -50,10 +39,9 @@ function pausedMessage(id: string, how: Delivery): ConformanceCase {
     id,
     title: `fragmented text with two pings, second half sent after the first pong (${how})`,
     send: async (c) => {
-      await deliver(c, [f(OP.TEXT, fragments[0], false), f(OP.CONT, fragments[1], false), f(OP.PING, 'pongme 1!', true)], how);
+      await c.deliver([f(OP.TEXT, fragments[0], false), f(OP.CONT, fragments[1], false), f(OP.PING, 'pongme 1!', true)], how);
       await c.waitForEvents(1, 2000);
-      await deliver(
-        c,
+      await c.deliver(
         [f(OP.CONT, fragments[2], false), f(OP.CONT, fragments[3], false), f(OP.PING, 'pongme 2!', true), f(OP.CONT, fragments[4], true)],
         how,
       );

@@ -33,6 +33,9 @@ interface Waiter {
   resolve: () => void;
 }
 
+/** How a test hands its frames to the socket (see RawClient.deliver). */
+export type Delivery = 'one-write' | 'frame-by-frame' | 'chopped';
+
 export class RawClient {
   readonly events: WireEvent[] = [];
   /** Protocol violations by the server (framing, fragmentation, frames after close, bad UTF-8...). */
@@ -281,6 +284,15 @@ export class RawClient {
   async sendFrames(specs: FrameSpec[], chopSize?: number): Promise<void> {
     if (specs.some((s) => s.opcode === OP.CLOSE)) this.noteCloseSent();
     await this.write(Buffer.concat(specs.map((s) => buildFrame(s))), chopSize);
+  }
+
+  /** Sends frames the three ways Autobahn does: batched in one write, one write per frame ("sync"), or in 1-byte chops. */
+  async deliver(specs: FrameSpec[], how: Delivery): Promise<void> {
+    if (how === 'one-write') {
+      await this.sendFrames(specs);
+      return;
+    }
+    for (const spec of specs) await this.sendFrame(spec, how === 'chopped' ? 1 : undefined);
   }
 
   /** Sends a close frame with this code (none: empty payload) and reason. */

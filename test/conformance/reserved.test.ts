@@ -3,24 +3,12 @@
  * every RSV bit and every opcode 3-7 / 0xB-0xF is a protocol error (RFC 6455 5.2): the server must
  * close with 1002, after echoing whatever valid message came before, and ignore what follows.
  */
-import { pong, text, type ConformanceCase } from './case-runner.js';
-import type { RawClient } from './raw-client.js';
+import { pong, PROTOCOL_ERROR, text, type ConformanceCase } from './case-runner.js';
+import type { Delivery } from './raw-client.js';
 import { conformanceSuite } from './suite.js';
-import { buildFrame, OP, type FrameSpec } from './wire.js';
+import { OP, type FrameSpec } from './wire.js';
 
 const HELLO = 'Hello, world!';
-const PROTOCOL_ERROR = { by: 'server', codes: [1002] } as const;
-
-type Delivery = 'one-write' | 'frame-by-frame' | 'chopped';
-
-/** Sends frames the three ways Autobahn does: batched, one write per frame ("sync"), 1-byte chops. */
-async function deliver(c: RawClient, frames: FrameSpec[], how: Delivery): Promise<void> {
-  if (how === 'one-write') {
-    await c.write(Buffer.concat(frames.map((f) => buildFrame(f))));
-    return;
-  }
-  for (const f of frames) await c.sendFrame(f, how === 'chopped' ? 1 : undefined);
-}
 
 /** A bad frame alone: nothing comes back but close 1002. */
 function alone(id: string, title: string, frame: FrameSpec, extensions?: string): ConformanceCase {
@@ -32,7 +20,7 @@ function afterValid(id: string, title: string, bad: FrameSpec, how: Delivery): C
   return {
     id,
     title: `${title} (${how})`,
-    send: (c) => deliver(c, [{ opcode: OP.TEXT, payload: HELLO }, bad, { opcode: OP.PING }], how),
+    send: (c) => c.deliver([{ opcode: OP.TEXT, payload: HELLO }, bad, { opcode: OP.PING }], how),
     expect: [text(HELLO)],
     close: PROTOCOL_ERROR,
   };
@@ -63,8 +51,7 @@ const section3: ConformanceCase[] = [
     title: 'deflate negotiated: RSV1 on a continuation frame',
     extensions: DEFLATE,
     send: (c) =>
-      deliver(
-        c,
+      c.deliver(
         [
           { opcode: OP.TEXT, payload: 'frag', fin: false },
           { opcode: OP.CONT, payload: 'ment', fin: true, rsv: 4 },
@@ -78,7 +65,7 @@ const section3: ConformanceCase[] = [
     id: '3.x9',
     title: 'deflate negotiated: close with RSV1 after a valid ping',
     extensions: DEFLATE,
-    send: (c) => deliver(c, [{ opcode: OP.PING, payload: 'p' }, { opcode: OP.CLOSE, rsv: 4 }], 'one-write'),
+    send: (c) => c.deliver([{ opcode: OP.PING, payload: 'p' }, { opcode: OP.CLOSE, rsv: 4 }], 'one-write'),
     expect: [pong('p')],
     close: PROTOCOL_ERROR,
   },

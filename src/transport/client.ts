@@ -84,9 +84,9 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
         socket.removeListener('close', onClose);
         socket.pause();
         const settings = connectionSettings('client', {
-          maxPayload: options.maxPayload ?? Defaults.maxPayload,
-          maxFragments: options.maxFragments ?? Defaults.maxFragments,
-          closeTimeoutMs: options.closeTimeoutMs ?? Defaults.closeTimeoutMs,
+          maxPayload: options.maxPayload,
+          maxFragments: options.maxFragments,
+          closeTimeoutMs: options.closeTimeoutMs,
           deflateLevel: deflate === false ? undefined : deflate.level,
           deflateThreshold: deflate === false ? undefined : deflate.threshold,
         });

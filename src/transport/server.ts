@@ -4,8 +4,8 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, Defaults } from '../protocol/constants.js';
-import { acceptUpgrade, formatHttpResponse } from '../protocol/handshake-server.js';
-import type { DeflateOptions, DeflateParams } from '../protocol/permessage-deflate.js';
+import { acceptUpgrade, formatHttpResponse, type ServerHandshakeResult } from '../protocol/handshake-server.js';
+import type { DeflateOptions } from '../protocol/permessage-deflate.js';
 import { connectionSettings, WebSocketConnection, type ConnectionSettings } from './connection.js';
 import { ReadyState } from './ready-state.js';
 import { interceptUpgrades } from './fast-upgrade.js';
@@ -36,7 +36,7 @@ export interface ServerOptions {
   idleTimeoutMs?: number;
   /** Refuse upgrades with 503 beyond this many open connections. 0 = unlimited. */
   maxConnections?: number;
-  /** Time allowed to an async verify hook before the upgrade is refused with 503. */
+  /** Time allowed to an async verify hook (and, on the fast path, to the first bytes) before the socket is dropped. */
   handshakeTimeoutMs?: number;
   /** Time allowed to a closing handshake before the socket is destroyed. */
   closeTimeoutMs?: number;
@@ -51,6 +51,8 @@ export interface ServerEvents {
   connection: [connection: WebSocketConnection, request: UpgradeRequest];
   error: [error: Error];
 }
+
+type AcceptedHandshake = Extract<ServerHandshakeResult, { ok: true }>;
 
 const DEFAULT_HEARTBEAT_MS = 25_000;
 /** Resolution of the single maintenance timer that drives heartbeats and idle checks for all clients. */
@@ -94,9 +96,9 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     this.maxConnections = options.maxConnections ?? 0;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs;
     this.settings = connectionSettings('server', {
-      maxPayload: options.maxPayload ?? Defaults.maxPayload,
-      maxFragments: options.maxFragments ?? Defaults.maxFragments,
-      closeTimeoutMs: options.closeTimeoutMs ?? Defaults.closeTimeoutMs,
+      maxPayload: options.maxPayload,
+      maxFragments: options.maxFragments,
+      closeTimeoutMs: options.closeTimeoutMs,
       deflateLevel: this.deflate === false ? undefined : this.deflate.level,
       deflateThreshold: this.deflate === false ? undefined : this.deflate.threshold,
       onClosed: (conn) => this.connections.delete(conn),
@@ -140,7 +142,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
     const verdict = this.verify === null ? true : this.runVerify(req);
     if (verdict === true) {
-      this.complete(req, socket, head, result.response, result.protocol, result.extensions, result.deflate);
+      this.complete(req, socket, head, result);
       return;
     }
     if (!(verdict instanceof Promise)) {
@@ -156,7 +158,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         if (socket.destroyed) return;
         if (answer !== true) refuse(socket, answer.status, answer.message ?? 'refused', answer.headers);
         else if (this.closing) refuse(socket, 503, 'server shutting down');
-        else this.complete(req, socket, head, result.response, result.protocol, result.extensions, result.deflate);
+        else this.complete(req, socket, head, result);
       },
       (error: unknown) => {
         clearTimeout(timeout);
@@ -192,18 +194,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
   }
 
-  private complete(
-    req: UpgradeRequest,
-    socket: Socket,
-    head: Buffer,
-    response: string,
-    protocol: string,
-    extensions: string,
-    deflate: DeflateParams | null,
-  ): void {
+  private complete(req: UpgradeRequest, socket: Socket, head: Buffer, accepted: AcceptedHandshake): void {
     socket.removeListener('error', ignoreSocketError);
+    const { protocol, extensions, deflate } = accepted;
     const conn = new WebSocketConnection(socket, { settings: this.settings, url: req.url ?? '/', protocol, extensions, deflate });
-    socket.write(response);
+    socket.write(accepted.response);
     this.connections.add(conn);
     this.ensureSweep();
     this.emit('connection', conn, req);

@@ -57,7 +57,8 @@ wss.on('connection', (ws, req) => {
   ws.on('close', () => clearInterval(ws.timer));
 });
 
-sim.start((batch) => {
+// Feed contract v2: the universe and opening quotes are already in `latest`; only batches matter here.
+const onBatch = (batch) => {
   for (const q of batch) latest.set(q.symbol, q);
   for (const ws of wss.clients) {
     if (ws.readyState !== WebSocket.OPEN) continue;
@@ -68,7 +69,8 @@ sim.start((batch) => {
     const quotes = batch.filter((q) => ws.symbols.has(q.symbol));
     if (quotes.length > 0) ws.send(JSON.stringify({ type: 'quotes', quotes }));
   }
-});
+};
+sim.start({ universe() {}, status() {}, quotes: onBatch });
 
 server.listen(opts.port, opts.host);
 const shutdown = () => { sim.stop(); for (const ws of wss.clients) ws.terminate(); server.close(); process.exit(0); };

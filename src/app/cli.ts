@@ -10,7 +10,7 @@ import { PACKAGE_VERSION } from './package-info.js';
 import { EXIT_USAGE, runServe } from './serve-command.js';
 import { DEFAULT_WATCH_URL, QuoteWatcher } from './watch.js';
 
-const SUBCOMMANDS = new Set(['serve', 'watch', 'echo']);
+const SUBCOMMANDS = new Set(['serve', 'ingest', 'watch', 'echo']);
 
 async function main(argv: readonly string[]): Promise<number> {
   const first = argv[0];
@@ -25,13 +25,17 @@ async function main(argv: readonly string[]): Promise<number> {
   const command = first !== undefined && SUBCOMMANDS.has(first) ? first : 'serve';
   const rest = command === first ? argv.slice(1) : argv;
   if (first !== undefined && !first.startsWith('-') && command !== first) {
-    throw new ConfigError(`unknown command "${first}" (commands: serve, watch, echo)`);
+    throw new ConfigError(`unknown command "${first}" (commands: serve, ingest, watch, echo)`);
   }
   switch (command) {
     case 'watch':
       return runWatch(rest);
     case 'echo':
       return runEcho(rest);
+    case 'ingest': {
+      const { runIngest } = await import('./ingest-command.js');
+      return runIngest(rest, process.env);
+    }
     default:
       return runServe(rest, process.env);
   }

@@ -4,6 +4,7 @@
  * {@link ConfigError} naming where the bad value came from; the CLI turns it into exit code 2.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { SERVE_DEFAULTS, SERVE_OPTIONS, type OptionSpec, type ServeConfig } from './options.js';
 
@@ -81,6 +82,13 @@ function readConfigFile(file: string): Map<string, RawValue> {
 function convert(spec: OptionSpec, raw: RawValue): unknown {
   if (spec.key === 'symbols') return convertSymbols(raw);
   if (spec.key === 'feed') return convertFeed(raw);
+  if (spec.key === 'workers') return convertWorkers(spec, raw);
+  if (spec.key === 'broker') return convertBroker(raw);
+  if (spec.key === 'brokerPrefix') {
+    const prefix = asNonEmptyString(raw);
+    if (!PREFIX_RULE.test(prefix)) throw new ConfigError(`${raw.origin}: use 1 to 64 letters, digits, '_', '.' or '-', got "${prefix}"`);
+    return prefix;
+  }
   switch (spec.kind) {
     case 'string':
       return asNonEmptyString(raw);
@@ -173,14 +181,45 @@ function convertSymbols(raw: RawValue): number | string[] {
   return asList(raw).map((s) => s.toUpperCase());
 }
 
+/**
+ * A feed spec is `KIND` or `KIND:ARG` (simulator, replay:FILE, module:PATH, ...). Which kinds exist is
+ * the feed registry's business (checked when the feed is built); here only the shape is checked, and
+ * a relative file in a config file is resolved against the file's directory.
+ */
 function convertFeed(raw: RawValue): string {
-  const spec = asNonEmptyString(raw);
-  if (spec === 'simulator') return spec;
-  if (spec.startsWith('replay:') && spec.length > 'replay:'.length) {
-    const file = spec.slice('replay:'.length);
-    return `replay:${raw.baseDir ? resolve(raw.baseDir, file) : file}`;
+  const spec = asNonEmptyString(raw).trim();
+  const colon = spec.indexOf(':');
+  const kind = colon === -1 ? spec : spec.slice(0, colon);
+  if (!/^[a-z][a-z0-9-]*$/.test(kind)) {
+    throw new ConfigError(`${raw.origin}: expected a feed spec like "simulator", "replay:<file>" or "module:<file.js>", got "${spec}"`);
   }
-  throw new ConfigError(`${raw.origin}: expected "simulator" or "replay:<file>", got "${spec}"`);
+  if (colon === -1) return spec;
+  const arg = spec.slice(colon + 1);
+  if (arg === '') throw new ConfigError(`${raw.origin}: "${kind}:" needs an argument, e.g. "${kind}:<file>"`);
+  if ((kind === 'replay' || kind === 'module') && raw.baseDir) return `${kind}:${resolve(raw.baseDir, arg)}`;
+  return spec;
+}
+
+/** `auto` = one worker per core; otherwise a count. 1 means no cluster at all (the plain server). */
+function convertWorkers(spec: OptionSpec, raw: RawValue): number {
+  if (raw.value === 'auto') return availableParallelism();
+  return inRange(spec, raw, asInteger(raw));
+}
+
+/** Only the shape here; the broker layer parses the URL fully (and its errors name the part that is wrong). */
+const PREFIX_RULE = /^[A-Za-z0-9_.-]{1,64}$/;
+
+function convertBroker(raw: RawValue): string {
+  const url = asNonEmptyString(raw).trim();
+  if (!/^rediss?:\/\//.test(url)) {
+    throw new ConfigError(`${raw.origin}: expected a Redis URL like redis://host:6379/0, got "${redactUserInfo(url)}"`);
+  }
+  return url;
+}
+
+/** Never echo a password back into a terminal or a log. */
+function redactUserInfo(url: string): string {
+  return url.replace(/\/\/[^@/]*@/, '//***@');
 }
 
 function validateCombination(config: ServeConfig): void {

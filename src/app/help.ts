@@ -6,12 +6,14 @@ export function mainHelp(version: string): string {
 
 Usage:
   tickstream [serve] [options]        run the quote server (HTTP + WebSocket on one port)
+  tickstream ingest --broker URL [--feed SPEC]
+                                      run the feed and publish its stream to Redis (for edges)
   tickstream watch [URL] [SYMBOL...]  live quote table in the terminal (default ws://localhost:8765)
   tickstream echo [--port 9001] [--host 127.0.0.1]
                                       RFC 6455 echo server (for conformance testing)
   tickstream --help | --version
 
-Run "tickstream serve --help" or "tickstream watch --help" for their options.
+Run "tickstream serve --help", "tickstream ingest --help" or "tickstream watch --help" for their options.
 `;
 }
 
@@ -42,5 +44,22 @@ URL defaults to ws://localhost:8765 (wss:// for TLS). No SYMBOL = every symbol.
   --json            print one quote per line (NDJSON) instead of the table, for pipes
   --interval MS     push interval to ask the server for (0 = every tick, else 10..60000)
   -h, --help        this help
+`;
+}
+
+export function ingestHelp(): string {
+  return `Usage: tickstream ingest --broker redis://HOST:PORT[/DB] [--feed SPEC] [options]
+
+Runs ONE feed and publishes its stream to Redis. Edges (tickstream serve --broker URL) read it and
+serve clients; start any number of them, on any machine that reaches the Redis.
+
+  --broker URL          redis://[user:pass@]host:port[/db] (env TICKSTREAM_BROKER); a password here is never logged
+  --broker-prefix NAME  key prefix, so several markets can share one Redis [default: tickstream]
+  --feed SPEC           simulator | replay:<file.ndjson> | module:<feed.js> [default: simulator]
+  --seed, --symbols, --ticks-per-second   simulator settings, as for serve
+  --metrics-port N      port of /healthz, /readyz and /metrics [default: 9100]
+  --host ADDR           interface for that port [default: 0.0.0.0]
+  --log-level, --log-format, --config     as for serve
+  -h, --help            this help
 `;
 }

@@ -21,12 +21,17 @@ export const METRIC_NAMES = {
   feedTicks: 'tickstream_feed_ticks_total',
   pushLatency: 'tickstream_push_latency_seconds',
   subscriptions: 'tickstream_subscriptions',
+  streamReady: 'tickstream_stream_ready',
+  streamOffset: 'tickstream_stream_offset',
+  brokerReconnects: 'tickstream_broker_reconnects_total',
   httpRequests: 'tickstream_http_requests_total',
 } as const;
 
 export interface ServerMetricsOptions {
   /** Reads the hub's live numbers at scrape time. */
   hubStats?: () => { subscriptions: number };
+  /** Reads whether the stream source is ready and the stream offset held, at scrape time. */
+  stream?: () => { ready: boolean; offset: number };
   /** Also register prom-client's default process metrics (CPU, memory, event loop lag, GC). */
   defaultMetrics?: boolean;
 }
@@ -41,6 +46,7 @@ export class ServerMetrics implements HubMetrics {
   private readonly slowConsumerEvents: Counter<'kind'>;
   private readonly pushLatencyHistogram: Histogram;
   private readonly httpRequests: Counter<'status'>;
+  private readonly brokerReconnects: Counter;
 
   constructor(options: ServerMetricsOptions = {}) {
     const registers = [this.registry];
@@ -114,6 +120,30 @@ export class ServerMetrics implements HubMetrics {
         },
       });
     }
+    const stream = options.stream;
+    if (stream) {
+      new Gauge({
+        name: METRIC_NAMES.streamReady,
+        help: '1 while this process receives the stream (0: broker unreachable, no state yet)',
+        registers,
+        collect() {
+          this.set(stream().ready ? 1 : 0);
+        },
+      });
+      new Gauge({
+        name: METRIC_NAMES.streamOffset,
+        help: 'Stream offset of the latest quote held (same value on every process of one market)',
+        registers,
+        collect() {
+          this.set(stream().offset);
+        },
+      });
+    }
+    this.brokerReconnects = new Counter({
+      name: METRIC_NAMES.brokerReconnects,
+      help: 'Times the connection to the broker was re-established (edges)',
+      registers,
+    });
     this.httpRequests = new Counter({
       name: METRIC_NAMES.httpRequests,
       help: 'HTTP requests answered, by status code',
@@ -126,6 +156,10 @@ export class ServerMetrics implements HubMetrics {
   messagesSent(count: number, bytes: number): void {
     this.pendingMessages += count;
     this.pendingBytes += bytes;
+  }
+
+  brokerReconnect(): void {
+    this.brokerReconnects.inc();
   }
 
   slowConsumer(event: SlowConsumerEvent): void {

@@ -35,8 +35,16 @@ export interface ServeConfig {
   port: number;
   tlsCert: string | undefined;
   tlsKey: string | undefined;
-  /** 'simulator' or 'replay:<file>'. */
+  /** A feed spec: 'simulator', 'replay:<file>', 'module:<file.js>' or another registered kind. */
   feed: string;
+  /** Processes serving the port (node:cluster); 1 = a single process. */
+  workers: number;
+  /** Redis URL: `serve` becomes an edge reading the stream from it, `ingest` publishes to it. */
+  broker: string | undefined;
+  /** Key prefix in Redis, so several markets can share one Redis. */
+  brokerPrefix: string;
+  /** `ingest` only: the port of its /healthz and /metrics. */
+  metricsPort: number;
   /** Undefined: the default universe; a number N: a synthetic universe of N; a list: a subset of the default universe. */
   symbols: number | string[] | undefined;
   seed: number | undefined;
@@ -67,6 +75,10 @@ export const SERVE_DEFAULTS: ServeConfig = {
   tlsCert: undefined,
   tlsKey: undefined,
   feed: 'simulator',
+  workers: 1,
+  broker: undefined,
+  brokerPrefix: 'tickstream',
+  metricsPort: 9100,
   symbols: undefined,
   seed: undefined,
   ticksPerSecond: undefined,
@@ -96,7 +108,11 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'port', flag: 'port', env: 'TICKSTREAM_PORT', kind: 'int', min: 0, max: 65535, valueName: 'N', help: 'TCP port for HTTP and WebSocket (0 = ephemeral)' },
   { key: 'tlsCert', flag: 'tls-cert', env: 'TICKSTREAM_TLS_CERT', kind: 'path', valueName: 'FILE', help: 'PEM certificate (chain); with --tls-key the port serves https:// and wss://' },
   { key: 'tlsKey', flag: 'tls-key', env: 'TICKSTREAM_TLS_KEY', kind: 'path', valueName: 'FILE', help: 'PEM private key for --tls-cert' },
-  { key: 'feed', flag: 'feed', env: 'TICKSTREAM_FEED', kind: 'string', valueName: 'SPEC', help: 'simulator | replay:<file.ndjson>' },
+  { key: 'feed', flag: 'feed', env: 'TICKSTREAM_FEED', kind: 'string', valueName: 'SPEC', help: 'simulator | replay:<file.ndjson> | module:<feed.js> (ignored by an edge with --broker)' },
+  { key: 'workers', flag: 'workers', env: 'TICKSTREAM_WORKERS', kind: 'int', min: 1, max: 256, valueName: 'N|auto', help: 'processes sharing the port (node:cluster), one feed for all; auto = one per core' },
+  { key: 'broker', flag: 'broker', env: 'TICKSTREAM_BROKER', kind: 'string', valueName: 'URL', help: 'redis://[user:pass@]host:port[/db]: serve reads the stream from Redis (an edge), ingest publishes to it' },
+  { key: 'brokerPrefix', flag: 'broker-prefix', env: 'TICKSTREAM_BROKER_PREFIX', kind: 'string', valueName: 'NAME', help: 'Redis key prefix, so several markets can share one Redis' },
+  { key: 'metricsPort', flag: 'metrics-port', env: 'TICKSTREAM_METRICS_PORT', kind: 'int', min: 0, max: 65535, valueName: 'N', help: 'ingest only: port of its /healthz and /metrics' },
   { key: 'symbols', flag: 'symbols', env: 'TICKSTREAM_SYMBOLS', kind: 'string', valueName: 'N|LIST', help: 'N for a synthetic universe of N symbols, or a comma list restricting the default universe' },
   { key: 'seed', flag: 'seed', env: 'TICKSTREAM_SEED', kind: 'int', min: 0, max: 2 ** 32 - 1, valueName: 'N', help: 'simulator random seed for a reproducible market (default: random)' },
   { key: 'ticksPerSecond', flag: 'ticks-per-second', env: 'TICKSTREAM_TICKS_PER_SECOND', kind: 'int', min: 1, max: 1_000_000, valueName: 'N', help: 'simulator tick rate over the whole universe (default 200)' },

@@ -4,16 +4,42 @@
  * handlers only ever see plain HTTP requests.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { Quote, SymbolInfo } from '../market/index.js';
+import type { SourceHealth, StreamQuote } from '../broker/stream.js';
+import type { FeedStatus, SymbolInfo } from '../market/index.js';
 import type { ServerMetrics } from './metrics.js';
 import { fallbackIndexPage } from './fallback-page.js';
 import type { StaticFiles } from './static-files.js';
 
 /** The part of the hub the routes read (kept narrow so the routes are easy to reason about). */
 export interface HubView {
-  universe(): readonly SymbolInfo[];
-  snapshot(symbols?: readonly string[]): Quote[];
+  /** The hub's quote cache: the same universe and values WebSocket clients are served. */
+  readonly cache: {
+    readonly epoch: string;
+    readonly offset: number;
+    readonly status: FeedStatus;
+    universe(): SymbolInfo[];
+    resolve(raw: string): string | undefined;
+  };
+  snapshot(symbols?: readonly string[]): StreamQuote[];
   stats(): { clients: number; subscriptions: number; slowClients: number };
+  readonly sourceHealth: SourceHealth;
+}
+
+/** Figures of the whole server when it is one of several cluster workers (see cluster-primary.ts). */
+export interface ClusterView {
+  /** Every worker's figures as last reported to the primary. */
+  workers(): Promise<readonly WorkerHealth[]>;
+  /** Prometheus text aggregated over every worker. */
+  metrics(): Promise<string>;
+}
+
+export interface WorkerHealth {
+  worker: number;
+  pid: number;
+  clients: number;
+  subscriptions: number;
+  slowClients: number;
+  ready: boolean;
 }
 
 export interface RouteContext {
@@ -21,7 +47,10 @@ export interface RouteContext {
   readonly metrics: ServerMetrics;
   readonly staticFiles: StaticFiles;
   readonly version: string;
-  readonly feedName: string;
+  readonly sourceName: string;
+  /** This process's cluster worker id (undefined outside a cluster). */
+  readonly instance: number | undefined;
+  readonly cluster?: ClusterView;
   readonly startedAt: number;
   /** Called for failures inside a handler (logged by the server). */
   readonly onError: (err: unknown, req: IncomingMessage) => void;
@@ -33,6 +62,7 @@ const API_ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/symbols', symbolsRoute],
   ['/api/quotes', quotesRoute],
   ['/healthz', healthRoute],
+  ['/readyz', readyRoute],
   ['/metrics', metricsRoute],
 ]);
 
@@ -80,7 +110,7 @@ async function handle(ctx: RouteContext, req: IncomingMessage, res: ServerRespon
 }
 
 function symbolsRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
-  const list = ctx.hub.universe().map(({ symbol, name, exchange, currency, prevClose }) => ({
+  const list = ctx.hub.cache.universe().map(({ symbol, name, exchange, currency, prevClose }) => ({
     symbol,
     name,
     exchange,
@@ -97,9 +127,8 @@ function quotesRoute(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
     return;
   }
   const wanted = [...new Set(param.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
-  // Symbols match case-insensitively, as in WebSocket subscriptions ('aapl' finds AAPL).
-  const known = new Set(ctx.hub.universe().map((s) => s.symbol.toUpperCase()));
-  const unknown = wanted.filter((s) => !known.has(s.toUpperCase()));
+  // The hub's own lookup: case-insensitive ('aapl' finds AAPL), exactly as in WebSocket subscriptions.
+  const unknown = wanted.filter((s) => ctx.hub.cache.resolve(s) === undefined);
   if (unknown.length > 0) {
     sendJson(res, 404, { error: 'unknown_symbol', message: `unknown symbols: ${unknown.join(', ')}`, symbols: unknown }, req);
     return;
@@ -107,28 +136,54 @@ function quotesRoute(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
   sendJson(res, 200, { quotes: wanted.length === 0 ? [] : ctx.hub.snapshot(wanted) }, req);
 }
 
-function healthRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
+/**
+ * 200 while this process can serve the stream, 503 with the reason when it cannot (an edge that lost
+ * its broker, a worker that has no stream yet). The feed's own health is reported, not judged: a
+ * stale feed is still served (clients are told), so it does not fail the check.
+ */
+async function healthRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const stats = ctx.hub.stats();
-  sendJson(
-    res,
-    200,
-    {
-      status: 'ok',
-      server: 'tickstream',
-      version: ctx.version,
-      uptime: Math.round((Date.now() - ctx.startedAt) / 1000),
-      feed: ctx.feedName,
-      symbols: ctx.hub.universe().length,
-      clients: stats.clients,
-      subscriptions: stats.subscriptions,
-      slowClients: stats.slowClients,
-    },
-    req,
-  );
+  const health = ctx.hub.sourceHealth;
+  const cache = ctx.hub.cache;
+  const body: Record<string, unknown> = {
+    status: health.ready ? 'ok' : 'unavailable',
+    ...(health.reason !== undefined ? { reason: health.reason } : {}),
+    server: 'tickstream',
+    version: ctx.version,
+    uptime: Math.round((Date.now() - ctx.startedAt) / 1000),
+    source: ctx.sourceName,
+    ...(health.details !== undefined ? { sourceDetails: health.details } : {}),
+    epoch: cache.epoch,
+    offset: cache.offset,
+    feed: cache.status,
+    symbols: cache.universe().length,
+    clients: stats.clients,
+    subscriptions: stats.subscriptions,
+    slowClients: stats.slowClients,
+  };
+  if (ctx.instance !== undefined) body.worker = ctx.instance;
+  if (ctx.cluster !== undefined) {
+    const workers = await ctx.cluster.workers();
+    body.workers = workers;
+    body.total = {
+      clients: workers.reduce((n, w) => n + w.clients, 0),
+      subscriptions: workers.reduce((n, w) => n + w.subscriptions, 0),
+      slowClients: workers.reduce((n, w) => n + w.slowClients, 0),
+    };
+  }
+  sendJson(res, health.ready ? 200 : 503, body, req);
+}
+
+/** Readiness for a load balancer: may this process get new clients now? */
+function readyRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
+  const health = ctx.hub.sourceHealth;
+  if (health.ready) sendJson(res, 200, { ready: true }, req);
+  else sendJson(res, 503, { ready: false, reason: health.reason ?? 'not ready' }, req);
 }
 
 async function metricsRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  sendBody(req, res, 200, ctx.metrics.contentType, await ctx.metrics.render());
+  const text = ctx.cluster !== undefined ? await ctx.cluster.metrics() : await ctx.metrics.render();
+  sendBody(req, res, 200, ctx.metrics.contentType, text);
 }
 
 function methodNotAllowed(res: ServerResponse): void {

@@ -2,10 +2,15 @@
  * `tickstream serve`: reads the configuration, starts the server, and shuts it down cleanly on
  * SIGINT / SIGTERM (every client gets close 1001, exit code 0, forced exit after 5 s).
  */
-import { accessSync, constants, readFileSync } from 'node:fs';
+import cluster from 'node:cluster';
+import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
-import { DEFAULT_UNIVERSE, type FeedSpec } from '../market/index.js';
+import { ClusterWorkerSource } from '../broker/cluster-worker-source.js';
+import { DEFAULT_UNIVERSE, FeedSpecError, createFeed, type FeedSettings, type QuoteFeed } from '../market/index.js';
+import { validateBrokerUrl } from './broker-source.js';
+import { ClusterPrimary } from './cluster-primary.js';
+import { WorkerClusterView } from './cluster-worker.js';
 import { ConfigError, loadServeConfig } from './config.js';
 import { serveHelp } from './help.js';
 import { createLogger } from './logger.js';
@@ -50,23 +55,71 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   });
   const serverOptions = toServerOptions(config);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config, logger);
 
   let server: TickstreamServer;
   try {
-    server = await startServer({ ...serverOptions, logger });
+    server = await startServer({ ...serverOptions, ...(await streamOptions(config, logger)), logger });
   } catch (err) {
+    if (err instanceof FeedSpecError) throw new ConfigError(`--feed: ${err.message}`);
     logger.fatal({ err, host: config.host, port: config.port }, `cannot start: ${(err as Error).message}`);
     return 1;
   }
   return waitForShutdownSignal(server.close, logger);
 }
 
-/** Turns the validated configuration into startServer options (reads TLS files, builds the feed spec). */
+/**
+ * Where this process's stream comes from: a broker (an edge), the cluster primary (a worker), or
+ * the feed in this process (the default).
+ */
+async function streamOptions(config: ServeConfig, logger: Logger): Promise<Partial<TickstreamServerOptions>> {
+  const worker = cluster.isWorker ? cluster.worker : undefined;
+  const clusterOptions: Partial<TickstreamServerOptions> =
+    worker === undefined
+      ? {}
+      : {
+          instance: worker.id,
+          clusterView: (metrics, hub) =>
+            new WorkerClusterView(metrics, () => {
+              const stats = hub.stats();
+              return {
+                worker: worker.id,
+                pid: process.pid,
+                clients: stats.clients,
+                subscriptions: stats.subscriptions,
+                slowClients: stats.slowClients,
+                ready: hub.sourceHealth.ready,
+              };
+            }),
+        };
+  if (config.broker !== undefined) return { ...clusterOptions, broker: { url: config.broker, prefix: config.brokerPrefix } };
+  if (worker !== undefined) return { ...clusterOptions, source: new ClusterWorkerSource() };
+  return { ...clusterOptions, feed: await buildFeed(config, logger) };
+}
+
+/** The feed the configuration names, from the feed registry (errors are usage errors: exit 2). */
+export async function buildFeed(config: ServeConfig, logger: Logger): Promise<QuoteFeed> {
+  try {
+    return await createFeed(config.feed, { settings: feedSettings(config), cwd: process.cwd(), logger: logger.child({ component: 'feed' }) });
+  } catch (err) {
+    if (err instanceof FeedSpecError) throw new ConfigError(`--feed: ${err.message}`);
+    throw err;
+  }
+}
+
+async function runClusterPrimary(config: ServeConfig, logger: Logger): Promise<number> {
+  const feed = config.broker === undefined ? await buildFeed(config, logger) : null;
+  if (config.broker !== undefined) validateBrokerUrl(config.broker); // once, before forking N workers that would all fail
+  const primary = new ClusterPrimary({ workers: config.workers, feed, logger, shutdownDeadlineMs: SHUTDOWN_DEADLINE_MS });
+  await primary.start();
+  return waitForShutdownSignal(() => primary.stop(), logger);
+}
+
+/** Turns the validated configuration into startServer options (reads TLS files; the stream is chosen by streamOptions). */
 export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
   const options: TickstreamServerOptions = {
     host: config.host,
     port: config.port,
-    feed: feedSpec(config),
     intervalMs: config.interval,
     appHeartbeatMs: config.heartbeat,
     pingIntervalMs: config.pingInterval,
@@ -87,29 +140,18 @@ export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
   return options;
 }
 
-function feedSpec(config: ServeConfig): FeedSpec {
-  if (config.feed.startsWith('replay:')) {
-    const file = config.feed.slice('replay:'.length);
-    try {
-      accessSync(file, constants.R_OK);
-    } catch (err) {
-      throw new ConfigError(`--feed: cannot read replay file ${file}: ${(err as Error).message}`);
-    }
-    // A server should not fall silent when the recording ends: replay it in a loop.
-    return { kind: 'replay', file, loop: true };
-  }
-  const spec: FeedSpec = { kind: 'simulator' };
-  if (config.seed !== undefined) spec.seed = config.seed;
-  if (config.ticksPerSecond !== undefined) spec.ticksPerSecond = config.ticksPerSecond;
-  if (Array.isArray(config.symbols)) {
+/** What the simulator (and any feed that honours them) takes from the configuration. */
+function feedSettings(config: ServeConfig): FeedSettings {
+  if (Array.isArray(config.symbols) && config.feed === 'simulator') {
     const known = new Set(DEFAULT_UNIVERSE.map((s) => s.symbol));
     const unknown = config.symbols.filter((s) => !known.has(s));
     if (unknown.length > 0) throw new ConfigError(`--symbols: not in the default universe: ${unknown.join(', ')}`);
-    spec.symbols = config.symbols;
-  } else if (config.symbols !== undefined) {
-    spec.symbols = config.symbols;
   }
-  return spec;
+  return {
+    ...(config.seed !== undefined ? { seed: config.seed } : {}),
+    ...(config.symbols !== undefined ? { symbols: config.symbols } : {}),
+    ...(config.ticksPerSecond !== undefined ? { ticksPerSecond: config.ticksPerSecond } : {}),
+  };
 }
 
 function readPem(file: string, origin: string): Buffer {

@@ -7,13 +7,17 @@ import { createServer as createHttpServer, type Server as HttpServer } from 'nod
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
-import { QuoteHub, parseConnectParams, type HubOptions } from '../hub/index.js';
-import { createFeed, type FeedSpec } from '../market/index.js';
+import { FeedStream } from '../broker/feed-stream.js';
+import type { StreamSource } from '../broker/stream.js';
+import { QuoteHub, parseConnectParams, type CommandPolicy, type HubOptions } from '../hub/index.js';
+import { createFeed, type FeedSpec, type QuoteFeed } from '../market/index.js';
 import { WebSocketServer, type UpgradeRequest, type VerifyResult, type WebSocketConnection } from '../transport/index.js';
+import { createBrokerSource } from './broker-source.js';
+import { HUB_FRAMES } from './hub-frames.js';
 import { createLogger, silentLogger } from './logger.js';
 import { ServerMetrics } from './metrics.js';
 import { DEFAULT_WEB_ROOT, PACKAGE_VERSION } from './package-info.js';
-import { createRequestHandler } from './routes.js';
+import { createRequestHandler, type ClusterView } from './routes.js';
 import { StaticFiles } from './static-files.js';
 import { UpgradePolicy } from './upgrade-policy.js';
 
@@ -24,8 +28,28 @@ export interface TickstreamServerOptions {
   port?: number;
   /** PEM certificate and key: the port then serves https:// and wss://. */
   tls?: { cert: string | Buffer; key: string | Buffer };
-  /** Default: the simulator with a random seed over the default universe. */
-  feed?: FeedSpec;
+  /**
+   * The feed, run in this process: a feed object (`new MarketSimulator(...)`, your own QuoteFeed), a
+   * spec string as on the command line (`'replay:ticks.ndjson'`, `'module:./feed.js'`) or an object
+   * spec. Default: the simulator with a random seed over the default universe. Ignored with `source`.
+   */
+  feed?: QuoteFeed | FeedSpec | string;
+  /**
+   * Where the stream comes from when it is not a feed in this process: a cluster primary
+   * (ClusterWorkerSource) or a broker (RedisStreamSource). The server stops it on close.
+   */
+  source?: StreamSource;
+  /**
+   * Read the stream from a broker instead of running a feed here (an edge): `url` is
+   * redis://[user:pass@]host:port[/db], `prefix` the market's key prefix (default 'tickstream').
+   */
+  broker?: { url: string; prefix?: string };
+  /** Reported as `worker` in welcome and /healthz (the cluster worker id). */
+  instance?: number;
+  /** Checked before every client command (rate limits, entitlements). */
+  commandPolicy?: CommandPolicy;
+  /** In a cluster worker: the whole server's figures for /healthz and /metrics (see cluster-worker.ts). */
+  clusterView?: (metrics: ServerMetrics, hub: QuoteHub) => ClusterView & { close(): void };
   /** Push interval for clients that do not choose one. Default 1000 ms. */
   intervalMs?: number;
   /** `{"type":"heartbeat"}` cadence. Default 15 000 ms; 0 = off. */
@@ -69,19 +93,29 @@ const CLOSE_TIMEOUT_MS = 3_000;
 
 export async function startServer(options: TickstreamServerOptions = {}): Promise<TickstreamServer> {
   const logger = options.logger === false ? silentLogger() : (options.logger ?? createLogger());
-  const feed = createFeed(options.feed ?? { kind: 'simulator' });
   const defaultIntervalMs = options.intervalMs ?? 1000;
   let hub: QuoteHub | undefined;
-  const metrics = new ServerMetrics({ hubStats: () => hub?.stats() ?? { subscriptions: 0 } });
-  hub = new QuoteHub(feed, hubOptions(options), metrics, logger.child({ component: 'hub' }));
+  const metrics = new ServerMetrics({
+    hubStats: () => hub?.stats() ?? { subscriptions: 0 },
+    stream: () => ({ ready: hub?.sourceHealth.ready ?? false, offset: hub?.cache.offset ?? 0 }),
+  });
+  const source =
+    options.source ??
+    (options.broker !== undefined
+      ? createBrokerSource(options.broker.url, options.broker.prefix, logger, metrics)
+      : await feedSource(options.feed, logger));
+  hub = new QuoteHub(source, hubOptions(options), metrics, logger.child({ component: 'hub' }));
   const liveHub = hub;
+  const clusterView = options.clusterView?.(metrics, liveHub);
 
   const routes = createRequestHandler({
     hub: liveHub,
     metrics,
     staticFiles: new StaticFiles(options.webRoot ?? DEFAULT_WEB_ROOT),
     version: PACKAGE_VERSION,
-    feedName: feed.name,
+    sourceName: source.name,
+    instance: options.instance,
+    ...(clusterView !== undefined ? { cluster: clusterView } : {}),
     startedAt: Date.now(),
     onError: (err, req) => logger.error({ err, url: req.url }, 'request failed'),
   });
@@ -125,8 +159,8 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     liveHub.attach(conn, params);
   });
 
-  liveHub.start();
   try {
+    await liveHub.start();
     await listen(server, options.port ?? 8765, options.host ?? '0.0.0.0');
   } catch (err) {
     await liveHub.stop();
@@ -138,7 +172,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
   const hostForUrl = urlHost(address.address);
   const url = `${scheme}://${hostForUrl}:${address.port}`;
   const wsUrl = `${options.tls ? 'wss' : 'ws'}://${hostForUrl}:${address.port}/`;
-  logger.info({ url, wsUrl, port: address.port, feed: feed.name }, 'listening');
+  logger.info({ url, wsUrl, port: address.port, source: source.name, epoch: liveHub.cache.epoch }, 'listening');
 
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
@@ -146,6 +180,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
       logger.info({ clients: wss.clients.size }, 'shutting down');
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
+      clusterView?.close();
       await liveHub.stop();
       await wss.close(1001, 'server shutting down');
       server.closeAllConnections();
@@ -159,16 +194,31 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
 }
 
 function hubOptions(options: TickstreamServerOptions): HubOptions {
-  return defined({
-    defaultIntervalMs: options.intervalMs,
-    appHeartbeatMs: options.appHeartbeatMs,
-    highWaterMarkBytes: options.highWaterMarkBytes,
-    hardLimitBytes: options.hardLimitBytes,
-    slowCloseAfterMs: options.slowCloseAfterMs,
-    clientMessages: options.clientMessages,
-    deflate: options.deflate,
-    serverVersion: PACKAGE_VERSION,
-  });
+  return {
+    ...defined({
+      defaultIntervalMs: options.intervalMs,
+      appHeartbeatMs: options.appHeartbeatMs,
+      highWaterMarkBytes: options.highWaterMarkBytes,
+      hardLimitBytes: options.hardLimitBytes,
+      slowCloseAfterMs: options.slowCloseAfterMs,
+      clientMessages: options.clientMessages,
+      deflate: options.deflate,
+      serverVersion: PACKAGE_VERSION,
+      instance: options.instance,
+      commandPolicy: options.commandPolicy,
+    }),
+    frames: HUB_FRAMES,
+  };
+}
+
+/** The in-process stream: the given feed (or the default simulator) with a fresh epoch. */
+async function feedSource(feed: TickstreamServerOptions['feed'], logger: Logger): Promise<StreamSource> {
+  const quoteFeed = isQuoteFeed(feed) ? feed : await createFeed(feed ?? { kind: 'simulator' }, { logger: logger.child({ component: 'feed' }) });
+  return new FeedStream(quoteFeed, { logger: logger.child({ component: 'stream' }) });
+}
+
+function isQuoteFeed(value: unknown): value is QuoteFeed {
+  return typeof value === 'object' && value !== null && typeof (value as QuoteFeed).start === 'function';
 }
 
 /** Drops undefined values so the callee's own defaults apply. */

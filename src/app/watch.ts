@@ -56,6 +56,9 @@ export class QuoteWatcher {
   private conn: WebSocketConnection | undefined;
   private attempt = 0;
   private status = 'connecting…';
+  /** The stream epoch of the quotes held: seqs only compare within one epoch. */
+  private epoch: string | undefined;
+  private feedNote = '';
   private stopped = false;
   private redrawTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
@@ -159,7 +162,7 @@ export class QuoteWatcher {
   }
 
   private onMessage(text: string): void {
-    let message: { type?: unknown; quotes?: unknown; message?: unknown; code?: unknown };
+    let message: { type?: unknown; quotes?: unknown; message?: unknown; code?: unknown; epoch?: unknown; feed?: unknown; reason?: unknown };
     try {
       message = JSON.parse(text) as typeof message;
     } catch {
@@ -169,7 +172,34 @@ export class QuoteWatcher {
       this.onQuotes(message.quotes as Quote[]);
     } else if (message.type === 'error') {
       this.setStatus(`server error ${String(message.code)}: ${String(message.message)}`);
+    } else if ((message.type === 'welcome' || message.type === 'epoch') && typeof message.epoch === 'string') {
+      this.enterEpoch(message.epoch);
+      if (message.type === 'welcome' && typeof message.feed === 'object' && message.feed !== null) {
+        const feed = message.feed as { state?: unknown; reason?: unknown };
+        this.onFeedStatus(feed.state, feed.reason);
+      }
+    } else if (message.type === 'status') {
+      this.onFeedStatus(message.feed, message.reason);
     }
+  }
+
+  /**
+   * A new epoch (the server's feed restarted): every seq held belongs to the old stream and would make
+   * the table drop the new, lower seqs. Forget them; the snapshot that follows refills the table.
+   */
+  private enterEpoch(epoch: string): void {
+    if (this.epoch !== undefined && epoch !== this.epoch) {
+      this.quotes.clear();
+      if (this.options.json) this.options.err.write(`tickstream watch: new stream epoch ${epoch} (was ${this.epoch})\n`);
+    }
+    this.epoch = epoch;
+  }
+
+  private onFeedStatus(state: unknown, reason: unknown): void {
+    const note = state === 'up' || typeof state !== 'string' ? '' : `feed ${state}${typeof reason === 'string' ? ': ' + reason : ''}`;
+    if (note === this.feedNote) return;
+    this.feedNote = note;
+    this.setStatus(`connected to ${this.url.origin}${note ? ' — ' + note : ''}`, note === '');
   }
 
   private onQuotes(quotes: readonly Quote[]): void {

@@ -1,4 +1,4 @@
-import type { Quote } from '../market/index.js';
+import type { StreamQuote } from '../broker/stream.js';
 import type { Session } from './session.js';
 
 /**
@@ -12,11 +12,11 @@ export class DeliveryGroup {
   readonly symbols: ReadonlySet<string>;
   readonly sessions = new Set<Session>();
   /** Interval 0: ticks of the feed batch being processed, in order. */
-  readonly batch: Quote[] = [];
+  readonly batch: StreamQuote[] = [];
   /** Interval 0: the same ticks as UTF-8 JSON (QuoteEncoder.quoteBytes), parallel to `batch`. */
   readonly batchBytes: Buffer[] = [];
   /** Interval N: latest quote per symbol changed since the last push (conflation by symbol). */
-  readonly latest = new Map<string, Quote>();
+  readonly latest = new Map<string, StreamQuote>();
 
   constructor(key: string, intervalMs: number, all: boolean, symbols: ReadonlySet<string>) {
     this.key = key;

@@ -1,15 +1,19 @@
 // Public API of the hub layer (docs/api.md describes the wire protocol it serves).
-export { QuoteHub, READ_ONLY_REASON } from './hub.js';
+export { QuoteHub } from './hub.js';
+export { READ_ONLY_REASON } from './session-commands.js';
 export { parseConnectParams, type ConnectParams, type ConnectDefaults } from './connect-params.js';
 export { SLOW_CONSUMER_REASON } from './slow-consumers.js';
 export { MIN_INTERVAL_MS, MAX_INTERVAL_MS, MAX_SYMBOL_LENGTH, ALL_SYMBOLS, isValidInterval } from './limits.js';
-export { QuoteEncoder, type CommandId } from './quote-encoder.js';
+export { QuoteEncoder, QUOTES_MESSAGE_HEAD, QUOTES_MESSAGE_TAIL, JSON_COMMA, type CommandId } from './quote-encoder.js';
+export type { ClientCommand } from './commands.js';
 export type { ErrorCode } from './messages.js';
 export type {
   AttachOptions,
   ClientMessagePolicy,
+  CommandPolicy,
   FrameFactory,
   HubConnection,
+  HubFrames,
   HubLogger,
   HubMetrics,
   HubOptions,

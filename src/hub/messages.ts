@@ -1,3 +1,4 @@
+import type { FeedStatus, SymbolInfo } from '../market/index.js';
 import type { CommandId } from './quote-encoder.js';
 
 /**
@@ -5,18 +6,53 @@ import type { CommandId } from './quote-encoder.js';
  * JSON.stringify: clarity over speed here; the hot path is in quote-encoder.ts.
  */
 
-export type ErrorCode = 'bad_json' | 'bad_request' | 'unknown_command' | 'unknown_symbol' | 'too_many_symbols';
+export type ErrorCode =
+  | 'bad_json'
+  | 'bad_request'
+  | 'unknown_command'
+  | 'unknown_symbol'
+  | 'too_many_symbols'
+  | 'rate_limited'
+  | 'forbidden';
 
 export interface WelcomeFields {
   server: string;
   version: string;
+  /** The stream epoch: `seq` values compare only within one epoch. */
+  epoch: string;
+  /** The feed's health as this server sees it. */
+  feed: FeedStatus;
   interval: number;
   heartbeat: number;
   symbols: readonly string[];
+  /** The cluster worker serving this connection (absent outside a cluster). */
+  worker?: number;
 }
 
 export function welcomeMessage(fields: WelcomeFields): string {
   return JSON.stringify({ type: 'welcome', ...fields });
+}
+
+/**
+ * The stream started a new epoch (the feed or the ingest restarted): the client must forget every
+ * seq it holds; a snapshot of its subscription in the new epoch follows at once.
+ */
+export function epochMessage(epoch: string, previous: string): string {
+  return JSON.stringify({ type: 'epoch', epoch, previous });
+}
+
+/** The feed's health changed: `up`, `stale` (no data for a while) or `down`, with a reason. */
+export function statusMessage(status: FeedStatus): string {
+  return JSON.stringify({ type: 'status', feed: status.state, reason: status.reason });
+}
+
+/** The universe changed: symbols that can now be subscribed to, and symbols that are gone. */
+export function symbolsMessage(added: readonly SymbolInfo[], removed: readonly string[]): string {
+  return JSON.stringify({
+    type: 'symbols',
+    added: added.map(({ symbol, name, exchange, currency, prevClose }) => ({ symbol, name, exchange, currency, prevClose })),
+    removed,
+  });
 }
 
 export function subscriptionsMessage(id: CommandId | undefined, symbols: readonly string[]): string {

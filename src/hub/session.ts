@@ -1,4 +1,4 @@
-import type { Quote } from '../market/index.js';
+import type { StreamQuote } from '../broker/stream.js';
 import type { DeliveryGroup } from './delivery-groups.js';
 import type { HubConnection } from './types.js';
 
@@ -18,7 +18,7 @@ export class Session {
    */
   skip: Map<string, number> | null = null;
   /** Non-null while conflating (slow consumer): latest undelivered quote per symbol. */
-  conflated: Map<string, Quote> | null = null;
+  conflated: Map<string, StreamQuote> | null = null;
   /** When conflation began (ms since epoch). */
   slowSince = 0;
   /** When the hub asked the connection to close (0 = not yet): stragglers get terminated. */

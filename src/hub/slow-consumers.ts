@@ -1,5 +1,5 @@
 import { CloseCode, Defaults } from '../protocol/constants.js';
-import type { Quote } from '../market/index.js';
+import type { StreamQuote } from '../broker/stream.js';
 import { unrefTimer } from './limits.js';
 import type { Session } from './session.js';
 import type { HubLogger, HubMetrics } from './types.js';
@@ -21,7 +21,7 @@ export const SLOW_CONSUMER_REASON = 'slow consumer';
  */
 export class SlowConsumers {
   private readonly limits: SlowConsumerLimits;
-  private readonly flush: (session: Session, quotes: Iterable<Quote>) => void;
+  private readonly flush: (session: Session, quotes: Iterable<StreamQuote>) => void;
   private readonly metrics: HubMetrics | undefined;
   private readonly logger: HubLogger | undefined;
   private readonly slow = new Set<Session>();
@@ -30,7 +30,7 @@ export class SlowConsumers {
 
   constructor(
     limits: SlowConsumerLimits,
-    flush: (session: Session, quotes: Iterable<Quote>) => void,
+    flush: (session: Session, quotes: Iterable<StreamQuote>) => void,
     metrics: HubMetrics | undefined,
     logger: HubLogger | undefined,
   ) {
@@ -54,7 +54,7 @@ export class SlowConsumers {
    * Keeps `quotes` for a session that cannot take them now: starts conflating if it was not yet,
    * or resumes at once if its buffer is back under the mark.
    */
-  hold(session: Session, quotes: Iterable<Quote>): void {
+  hold(session: Session, quotes: Iterable<StreamQuote>): void {
     if (session.closeRequestedAt !== 0 || session.closed) return;
     let conflated = session.conflated;
     if (conflated === null) {

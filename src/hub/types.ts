@@ -1,4 +1,6 @@
 import type { Quote } from '../market/index.js';
+import type { ClientCommand } from './commands.js';
+import type { ErrorCode } from './messages.js';
 
 /**
  * A frame encoded once and written to many connections. The hub only needs its size (for metrics);
@@ -10,6 +12,24 @@ export interface PreparedFrame {
 
 /** Builds the shared frame for one JSON text message (`deflate`: also offer a compressed variant). */
 export type FrameFactory = (json: string, deflate: boolean) => PreparedFrame;
+
+/**
+ * How the hub turns messages into frames shared by many connections. The app passes the transport's
+ * PreparedMessage here, so the hub itself never depends on the transport: another channel (SSE) is
+ * one more implementation of HubConnection + HubFrames.
+ */
+export interface HubFrames {
+  /** One JSON text message. */
+  text: FrameFactory;
+  /** A `quotes` message made of quotes already encoded as UTF-8 JSON (QuoteEncoder.quoteBytes). */
+  quotes(encodedQuotes: readonly Buffer[], deflate: boolean): PreparedFrame;
+}
+
+/**
+ * The policy hook for client commands (rate limits, entitlements): called for every valid command
+ * before it runs. Return null to allow it, or the error to answer instead (the command is not run).
+ */
+export type CommandPolicy = (conn: HubConnection, command: ClientCommand) => { code: ErrorCode; message: string } | null;
 
 /**
  * What the hub needs from a connection. The transport's WebSocketConnection satisfies it; unit tests
@@ -53,11 +73,15 @@ export interface HubOptions {
   serverName?: string;
   /** Reported in the welcome message. Default '0.1.0'. */
   serverVersion?: string;
-  /** Frame builder; defaults to the transport's PreparedMessage.text. Tests may inject their own. */
-  prepareFrame?: FrameFactory;
+  /** Reported in the welcome message as `worker` when set (the cluster worker id). */
+  instance?: number;
+  /** Frame builders (required): the app passes the transport's; tests may inject their own. */
+  frames: HubFrames;
+  /** Checked before every client command (see {@link CommandPolicy}). */
+  commandPolicy?: CommandPolicy;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'prepareFrame'>>;
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'frames' | 'commandPolicy' | 'instance'>> & { instance: number | undefined };
 
 /** Observability hooks, implemented by the app with prom-client. Every method is cheap and synchronous. */
 export interface HubMetrics {
@@ -88,6 +112,8 @@ export interface AttachOptions {
 
 export interface HubStats {
   clients: number;
+  /** Symbols in the universe. */
+  symbols: number;
   /** (client, symbol) pairs; a '*' subscription counts every known symbol. */
   subscriptions: number;
   /** Clients currently conflating because they do not read fast enough. */

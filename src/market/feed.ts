@@ -1,20 +1,82 @@
 import type { Quote, SymbolInfo } from './quote.js';
 
 /**
- * A source of quote updates. Feeds are plugins: the hub sees only this interface, so a simulator,
- * a file replay or an upstream connection are interchangeable.
+ * Feed contract v2. A feed is a plugin: the server sees only this interface, so a simulator, a file
+ * replay, a user module or an upstream connection are interchangeable.
+ *
+ * A feed is started with a sink and may take its time (connect somewhere, read a file): nothing is
+ * asked of it synchronously. It reports, through the sink and in order:
+ *  - its universe (symbols it can quote, with descriptions) before the first quote of a symbol;
+ *  - batches of full quotes (a `QuoteNormaliser`, normaliser.ts, turns partial updates into them);
+ *  - its health: `up` when data flows, `stale` when it is connected but silent, `down` when it lost
+ *    its source (each with a human-readable reason).
+ * A feed's first quote of each symbol is its opening value (the snapshot the server starts from).
  */
 export interface QuoteFeed {
+  /** Short name for logs and /healthz, e.g. 'simulator', 'replay', 'module:my-feed'. */
   readonly name: string;
-  /** Every symbol the feed can publish, fixed for the feed's lifetime. */
-  universe(): readonly SymbolInfo[];
-  /** The current quote of every symbol in the universe (seeds the hub's last-value cache). */
-  snapshot(): Quote[];
-  /** Begin delivering ticks in batches, in order; a symbol may repeat within one batch. */
-  start(onBatch: (quotes: readonly Quote[]) => void): void;
-  /** Stop delivering; resolves once no further batch will be delivered. */
+  /** Begins reporting into `sink`. May resolve before the first data arrives. Called once. */
+  start(sink: FeedSink): void | Promise<void>;
+  /** Stops reporting; resolves once the sink will receive nothing more. Idempotent. */
   stop(): Promise<void>;
 }
+
+export type FeedState = 'up' | 'stale' | 'down';
+
+export interface FeedStatus {
+  readonly state: FeedState;
+  /** Why the feed is not up (or what brought it back); absent when there is nothing to say. */
+  readonly reason?: string;
+}
+
+/** Where a feed reports. Every method is synchronous and cheap; call order is delivery order. */
+export interface FeedSink {
+  /**
+   * The feed's universe changed: `added` symbols can now be quoted (re-adding a known symbol updates
+   * its description), `removed` ones no longer are. The first call announces the initial universe.
+   */
+  universe(added: readonly SymbolInfo[], removed?: readonly string[]): void;
+  /**
+   * Full quotes, in the order they happened; a symbol may repeat within a batch. `seq` must strictly
+   * increase per symbol (quotes that break that are dropped and logged). The sink takes ownership of
+   * the objects: a feed must not modify a quote after reporting it.
+   */
+  quotes(batch: readonly Quote[]): void;
+  /** The feed's health changed. */
+  status(status: FeedStatus): void;
+}
+
+/** What a feed factory receives: its argument from the spec string, and where to log. */
+export interface FeedContext {
+  /** The part after the kind in `--feed kind:ARG` ('' when absent), e.g. the file of `replay:FILE`. */
+  readonly arg: string;
+  /** Settings from the server configuration that feeds may honour (simulator seed, symbols, rate). */
+  readonly settings: FeedSettings;
+  /** Directory relative paths in `arg` are resolved against (the working directory by default). */
+  readonly cwd: string;
+  readonly logger: FeedLogger;
+}
+
+/** Configuration shared by every feed kind (each kind uses what applies to it). */
+export interface FeedSettings {
+  readonly seed?: number | string;
+  /** A universe size (simulator) or a list of symbols. */
+  readonly symbols?: number | readonly string[];
+  readonly ticksPerSecond?: number;
+}
+
+export interface FeedLogger {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+/**
+ * Builds a feed. The default export of a `--feed module:./my-feed.js` module must be one of these.
+ * It may be async (read a config, check a connection) and should throw an Error with a clear message
+ * for a bad argument: the CLI prints it as one line and exits with code 2.
+ */
+export type FeedFactory = (context: FeedContext) => QuoteFeed | Promise<QuoteFeed>;
 
 /** Options of the embedded market simulator (see simulator.ts for the model). */
 export interface SimulatorSpec {
@@ -32,7 +94,7 @@ export interface SimulatorSpec {
 /** Options of the NDJSON replay feed (see replay-feed.ts). */
 export interface ReplaySpec {
   kind: 'replay';
-  /** Path of an NDJSON file, one Quote (or at least symbol, last, ts) per line. */
+  /** Path of an NDJSON file (relative to context.cwd), one Quote (or at least symbol, ts and last or bid/ask) per line. */
   file: string;
   /** Playback speed: 2 replays twice as fast as recorded. Default 1. */
   speed?: number;
@@ -40,4 +102,5 @@ export interface ReplaySpec {
   loop?: boolean;
 }
 
+/** Object specs of the built-in kinds, for embedders who prefer them to spec strings. */
 export type FeedSpec = SimulatorSpec | ReplaySpec;

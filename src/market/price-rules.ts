@@ -89,3 +89,59 @@ export function bidCents(
   if (bid < downCents) bid = downCents;
   return bid;
 }
+
+/*
+ * Prices from other sources. The normaliser keeps prices as a source gives them (crypto prices have
+ * more than 2 decimals) and does its arithmetic on integers of the prices' common decimal grid: for
+ * prices with at most 2 decimals that grid is the cent, so the results are exactly the simulator's.
+ */
+
+/** Most decimals computed with: a double holds about 15-17 significant digits in all. */
+const MAX_DECIMALS = 12;
+
+/** Decimal places of a number as JavaScript prints it: 189.23 -> 2, 0.00001234 -> 8, 1e-7 -> 7, 5 -> 0. */
+export function decimalPlaces(x: number): number {
+  const text = String(Math.abs(x));
+  const e = text.indexOf('e');
+  const mantissa = e < 0 ? text : text.slice(0, e);
+  const exponent = e < 0 ? 0 : Number(text.slice(e + 1));
+  const dot = mantissa.indexOf('.');
+  const fraction = dot < 0 ? 0 : mantissa.length - dot - 1;
+  return Math.max(0, fraction - exponent);
+}
+
+/**
+ * 10^d for the finest grid among `prices`, never coarser than the cent. Large prices give up
+ * decimals so the scaled integers stay exact (below 2^53).
+ */
+export function decimalScale(...prices: number[]): number {
+  let decimals = 2;
+  let largest = 0;
+  for (const price of prices) {
+    decimals = Math.max(decimals, decimalPlaces(price));
+    largest = Math.max(largest, Math.abs(price));
+  }
+  decimals = Math.min(decimals, MAX_DECIMALS);
+  while (decimals > 0 && largest * 10 ** decimals > Number.MAX_SAFE_INTEGER) decimals--;
+  return 10 ** decimals;
+}
+
+/**
+ * change = last - prevClose on the prices' own grid, without float noise (100.1 - 100 is
+ * 0.09999999999999432 in floats, 0.1 here), and changePct rounded to 2 decimals.
+ */
+export function priceChange(last: number, prevClose: number): { change: number; changePct: number } {
+  const scale = decimalScale(last, prevClose);
+  const lastUnits = Math.round(last * scale);
+  const prevUnits = Math.round(prevClose * scale);
+  // changePctFromCents is a ratio: it is right for integers of any grid, not only cents.
+  return { change: (lastUnits - prevUnits) / scale, changePct: changePctFromCents(lastUnits, prevUnits) };
+}
+
+/** The middle of bid and ask on their grid (at least the cent), rounded half up, never outside [bid, ask]. */
+export function midPrice(bid: number, ask: number): number {
+  const scale = decimalScale(bid, ask);
+  const mid = Math.round((Math.round(bid * scale) + Math.round(ask * scale)) / 2) / scale;
+  // Prices with float noise beyond the grid (56.839999999999996) would otherwise round out of the book.
+  return Math.min(Math.max(mid, bid), ask);
+}

@@ -1,5 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { QuoteFeed } from './feed.js';
+import type { FeedSink, QuoteFeed } from './feed.js';
 import type { Quote, SymbolInfo } from './quote.js';
 import { parseRecording, type ParsedRecording } from './replay-records.js';
 
@@ -7,13 +7,14 @@ import { parseRecording, type ParsedRecording } from './replay-records.js';
  * Replays a recorded NDJSON quote stream with its original spacing divided by `speed`.
  * It proves feeds are plugins: the hub cannot tell it from the simulator.
  *
+ * - start(sink) reports the universe (the file's symbols), then the records due at once, then
+ *   `up`, synchronously; later records follow at their time. A symbol's first replayed quote (seq 1)
+ *   is its opening value; a symbol whose first record comes later has no quote until then.
  * - Emitted quotes get a fresh per-symbol seq (1, 2, 3 ... across loops) and a ts on the wall
  *   clock: the replay start time plus the record's scaled offset, so spacing is preserved exactly.
  * - With `loop`, the file starts over one mean record spacing after its last record; cumulative
  *   volumes continue from the end of the previous pass so volume never decreases.
- * - snapshot() returns each symbol's latest emitted quote; before a symbol's first record has been
- *   replayed it previews that record with seq 0 (not a tick yet, so the real first tick, seq 1,
- *   still counts as newer for a consumer that drops non-increasing seqs) and the recorded ts.
+ * - Without it, the end of the file reports `down` ('replay finished') and then calls onEnd.
  */
 
 export interface ReplayOptions {
@@ -27,7 +28,7 @@ export interface ReplayOptions {
   maxFileBytes?: number;
   /** Most records delivered in one batch; a longer backlog is split across event-loop turns. Default 10,000. */
   maxBatch?: number;
-  /** Called once when a non-looping replay has delivered its last record. */
+  /** Called once when a non-looping replay has delivered its last record (after status `down`). */
   onEnd?: () => void;
 }
 
@@ -45,14 +46,16 @@ export class ReplayFeed implements QuoteFeed {
   private readonly maxBatch: number;
   private readonly onEnd: (() => void) | undefined;
   private readonly seqs: number[];
-  private readonly latest: Quote[];
+  /** The latest emitted quote of each symbol (undefined before its first record is replayed). */
+  private readonly latest: (Quote | undefined)[];
 
   /** Position of the next record: pass number and index within the file. */
   private pass = 0;
   private cursor = 0;
   private timer: NodeJS.Timeout | undefined;
-  /** Set by stop(); checked after onBatch, which may itself call stop(). */
-  private stopped = true;
+  /** Set by stop(); checked after sink.quotes(), which may itself call stop(). */
+  private stopped = false;
+  private started = false;
   private ended = false;
 
   constructor(options: ReplayOptions) {
@@ -72,32 +75,31 @@ export class ReplayFeed implements QuoteFeed {
     const span = records[records.length - 1]!.offsetMs;
     this.loopPeriodMs = span > 0 ? span + span / (records.length - 1) : FALLBACK_LOOP_GAP_MS;
     this.seqs = new Array<number>(this.recording.universe.length).fill(0);
-    this.latest = new Array<Quote>(this.recording.universe.length);
-    for (let k = records.length - 1; k >= 0; k--) {
-      const record = records[k]!;
-      this.latest[record.symbolIndex] = { ...record.quote, seq: 0 };
-    }
+    this.latest = new Array<Quote | undefined>(this.recording.universe.length);
   }
 
+  /** The recording's symbols in order of first appearance; prevClose from the file. */
   universe(): readonly SymbolInfo[] {
     return this.recording.universe;
   }
 
+  /** The latest replayed quote of every symbol that has had one. */
   snapshot(): Quote[] {
-    return this.latest.map((quote) => ({ ...quote }));
+    return this.latest.filter((quote): quote is Quote => quote !== undefined);
   }
 
-  start(onBatch: (quotes: readonly Quote[]) => void): void {
-    if (this.timer !== undefined) throw new Error('replay already started');
-    if (this.ended) return;
+  start(sink: FeedSink): void {
+    if (this.started) throw new Error('replay already started');
+    this.started = true;
+    if (this.stopped) return; // stopped before it started: nothing to report
     const records = this.recording.records;
-    // Anchor: the next record is due now; later ones follow at their recorded offsets / speed.
+    // Anchor: the first record is due now; later ones follow at their recorded offsets / speed.
     const baseMs = this.absoluteOffset(this.pass, this.cursor);
     const startedMono = performance.now();
     const startedWall = Date.now();
 
-    const fire = (): void => {
-      this.timer = undefined;
+    /** Delivers every record due by now (at most maxBatch); false once the sink must hear no more. */
+    const deliverDue = (): boolean => {
       const elapsed = performance.now() - startedMono;
       const batch: Quote[] = [];
       while (batch.length < this.maxBatch) {
@@ -113,17 +115,31 @@ export class ReplayFeed implements QuoteFeed {
           this.pass++;
         }
       }
-      if (batch.length > 0) onBatch(batch);
-      if (this.ended) {
-        this.onEnd?.();
-        return;
-      }
-      if (this.stopped) return;
+      if (batch.length > 0) sink.quotes(batch);
+      return !this.ended && !this.stopped;
+    };
+    const finish = (): void => {
+      if (!this.ended || this.stopped) return;
+      this.stopped = true;
+      sink.status({ state: 'down', reason: 'replay finished' });
+      this.onEnd?.();
+    };
+    const schedule = (): void => {
       const nextDue = (this.absoluteOffset(this.pass, this.cursor) - baseMs) / this.speed;
       this.timer = setTimeout(fire, Math.max(0, nextDue - (performance.now() - startedMono)));
     };
-    this.stopped = false;
-    this.timer = setTimeout(fire, 0);
+    const fire = (): void => {
+      this.timer = undefined;
+      if (deliverDue()) schedule();
+      else finish();
+    };
+
+    sink.universe(this.recording.universe);
+    const more = deliverDue();
+    if (this.stopped) return;
+    sink.status({ state: 'up' });
+    if (more) schedule();
+    else finish();
   }
 
   stop(): Promise<void> {
@@ -141,6 +157,7 @@ export class ReplayFeed implements QuoteFeed {
 
   private emit(record: ParsedRecording['records'][number], ts: number): Quote {
     const seq = ++this.seqs[record.symbolIndex]!;
+    // The record is a full quote from the normaliser; only seq, ts and the loop's volume change.
     const quote: Quote = {
       ...record.quote,
       volume: record.quote.volume + this.pass * this.recording.finalVolume[record.symbolIndex]!,

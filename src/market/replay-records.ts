@@ -1,13 +1,13 @@
 import type { Quote, SymbolInfo } from './quote.js';
-import { bidCents, changePctFromCents, spreadTicks, toCents } from './price-rules.js';
-import { describeSymbol } from './universe.js';
+import { InvalidUpdateError, QuoteNormaliser, type QuoteUpdate } from './normaliser.js';
+import { describeSymbol, neutralInfo } from './universe.js';
 
 /**
  * Parsing of a recorded quote stream (NDJSON, one object per line) into complete quotes.
- * A line needs only `symbol`, `last` and `ts`; every other Quote field is derived when missing:
- * prevClose = the symbol's first prevClose seen, else its first last; open = its first last;
- * high/low = running extremes (never inconsistent with last); volume = the previous cumulative
- * volume; bid/ask = the simulator's spread rule around last; change/changePct always recomputed.
+ * A line needs `symbol`, `ts` and a price (`last`, or a `bid`/`ask` for a quote without a trade);
+ * every other Quote field is derived when missing by the shared QuoteNormaliser (see
+ * normaliser.ts), exactly as for a live source. Recorded `change`, `changePct` and `seq` are
+ * ignored: they are recomputed.
  */
 
 /** One replayable record: a complete quote (seq/ts assigned at replay time) and its place in time. */
@@ -28,20 +28,18 @@ export interface ParsedRecording {
   readonly finalVolume: readonly number[];
 }
 
-interface SymbolState {
-  index: number;
-  prevCents: number;
-  openCents: number;
-  highCents: number;
-  lowCents: number;
-  lastCents: number;
-  volume: number;
+/** The fields of a line handed to the normaliser; anything else on the line is ignored. */
+const UPDATE_FIELDS = ['last', 'bid', 'ask', 'size', 'volume', 'prevClose', 'open', 'high', 'low'] as const;
+
+/** Names, exchanges and currencies of known symbols come from the default universe (or the code). */
+function describe(symbol: string, prevClose: number): SymbolInfo {
+  return Object.freeze({ ...neutralInfo(describeSymbol(symbol)), prevClose });
 }
 
 /** Parses NDJSON text; `source` names the file in error messages ("file:line: ..."). */
 export function parseRecording(text: string, source: string): ParsedRecording {
-  const states = new Map<string, SymbolState>();
-  const infos: SymbolInfo[] = [];
+  const normaliser = new QuoteNormaliser({ describe });
+  const indexOf = new Map<string, number>();
   const records: ReplayRecord[] = [];
   let firstTs = Number.NaN;
   let previousOffset = 0;
@@ -58,103 +56,30 @@ export function parseRecording(text: string, source: string): ParsedRecording {
     }
     if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) throw new Error(`${where}: expected a JSON object`);
     const row = raw as Record<string, unknown>;
-    const symbol = row['symbol'];
-    if (typeof symbol !== 'string' || symbol === '') throw new Error(`${where}: "symbol" must be a non-empty string`);
-    const last = requiredPrice(row, 'last', where);
     const ts = timestamp(row['ts'], where);
-
-    let state = states.get(symbol);
-    if (state === undefined) {
-      const prevClose = optionalPrice(row, 'prevClose', where) ?? last;
-      const open = optionalPrice(row, 'open', where) ?? last;
-      const prevCents = toCents(prevClose);
-      const openCents = toCents(open);
-      state = {
-        index: infos.length,
-        prevCents,
-        openCents,
-        highCents: openCents,
-        lowCents: openCents,
-        lastCents: openCents,
-        volume: 0,
-      };
-      states.set(symbol, state);
-      infos.push(Object.freeze({ ...describeSymbol(symbol), prevClose: prevCents / 100 }));
+    // The normaliser validates every field's type at run time, so the row's values go in unchecked.
+    const update: Record<string, unknown> = { symbol: row['symbol'], ts };
+    for (const key of UPDATE_FIELDS) if (row[key] !== undefined) update[key] = row[key];
+    let quote: Quote;
+    try {
+      quote = normaliser.normalise(update as unknown as QuoteUpdate);
+    } catch (error) {
+      if (error instanceof InvalidUpdateError) throw new Error(`${where}: ${error.message}`);
+      throw error;
     }
-
-    const lastCents = toCents(last);
-    const givenHigh = optionalPrice(row, 'high', where);
-    const givenLow = optionalPrice(row, 'low', where);
-    state.highCents = Math.max(state.highCents, lastCents, givenHigh === undefined ? 0 : toCents(givenHigh));
-    state.lowCents = Math.min(state.lowCents, lastCents, givenLow === undefined ? Infinity : toCents(givenLow));
-    const givenVolume = optionalNumber(row, 'volume', where);
-    state.volume = Math.max(state.volume, givenVolume ?? 0);
-
-    const givenBid = optionalPrice(row, 'bid', where);
-    const givenAsk = optionalPrice(row, 'ask', where);
-    let bid: number;
-    let ask: number;
-    if (givenBid !== undefined && givenAsk !== undefined) {
-      bid = toCents(givenBid);
-      ask = toCents(givenAsk);
-    } else {
-      const spread = spreadTicks(lastCents);
-      // No band here: recorded prices are facts, the quote only has to bracket them.
-      bid = bidCents(lastCents, spread, lastCents >= state.lastCents, 1, Number.MAX_SAFE_INTEGER);
-      ask = bid + spread;
-    }
-    state.lastCents = lastCents;
+    let symbolIndex = indexOf.get(quote.symbol);
+    if (symbolIndex === undefined) indexOf.set(quote.symbol, (symbolIndex = indexOf.size));
 
     if (Number.isNaN(firstTs)) firstTs = ts;
     // Out-of-order lines keep their file position and are replayed without a pause.
     const offsetMs = Math.max(previousOffset, ts - firstTs);
     previousOffset = offsetMs;
-    records.push(
-      Object.freeze({
-        symbolIndex: state.index,
-        offsetMs,
-        recordedTs: ts,
-        quote: Object.freeze({
-          symbol,
-          last: lastCents / 100,
-          bid: bid / 100,
-          ask: ask / 100,
-          open: state.openCents / 100,
-          high: state.highCents / 100,
-          low: state.lowCents / 100,
-          prevClose: state.prevCents / 100,
-          change: (lastCents - state.prevCents) / 100,
-          changePct: changePctFromCents(lastCents, state.prevCents),
-          volume: state.volume,
-          ts,
-          seq: 0,
-        }),
-      }),
-    );
+    records.push(Object.freeze({ symbolIndex, offsetMs, recordedTs: ts, quote: Object.freeze(quote) }));
   }
   if (records.length === 0) throw new Error(`${source}: no quotes in the file`);
-  const finalVolume = new Array<number>(infos.length).fill(0);
-  for (const state of states.values()) finalVolume[state.index] = state.volume;
-  return { universe: Object.freeze(infos), records: Object.freeze(records), finalVolume };
-}
-
-function requiredPrice(row: Record<string, unknown>, key: string, where: string): number {
-  const value = optionalPrice(row, key, where);
-  if (value === undefined) throw new Error(`${where}: "${key}" is required`);
-  return value;
-}
-
-function optionalPrice(row: Record<string, unknown>, key: string, where: string): number | undefined {
-  const value = optionalNumber(row, key, where);
-  if (value !== undefined && !(value > 0)) throw new Error(`${where}: "${key}" must be a positive price`);
-  return value;
-}
-
-function optionalNumber(row: Record<string, unknown>, key: string, where: string): number | undefined {
-  const value = row[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== 'number' || !Number.isFinite(value)) throw new Error(`${where}: "${key}" must be a finite number`);
-  return value;
+  const universe = normaliser.universe();
+  const finalVolume = universe.map((info) => normaliser.latest(info.symbol)!.volume);
+  return { universe: Object.freeze(universe), records: Object.freeze(records), finalVolume };
 }
 
 /** Epoch milliseconds, or an ISO-8601 string (recordings made by other tools often use those). */

@@ -1,8 +1,8 @@
-import type { QuoteFeed } from './feed.js';
-import type { Quote, SymbolInfo } from './quote.js';
+import type { FeedSink, QuoteFeed } from './feed.js';
+import type { Quote } from './quote.js';
 import { GaussianPool, Xoshiro128, normaliseSeed, randomSeed } from './rng.js';
 import { bidCents, changePctFromCents, priceBand, spreadTicks, toCents } from './price-rules.js';
-import { buildUniverse } from './universe.js';
+import { buildUniverse, neutralInfo, type SimulatedSymbol } from './universe.js';
 
 /**
  * The embedded market simulator, the default feed.
@@ -31,7 +31,7 @@ export interface SimulatorOptions {
   /** A count (default universe first, then SYM00001...) or a list of symbols. Default: DEFAULT_UNIVERSE. */
   symbols?: number | readonly string[];
   /** Explicit symbol descriptions; overrides `symbols` (tests use it for extreme volatilities). */
-  universe?: readonly SymbolInfo[];
+  universe?: readonly SimulatedSymbol[];
   /** Aggregate ticks per second of real time across the universe. Default 200. */
   ticksPerSecond?: number;
   /** Period of the start() timer. Default 50 ms. */
@@ -68,7 +68,7 @@ export class MarketSimulator implements QuoteFeed {
   readonly tickIntervalMs: number;
   readonly timeScale: number;
 
-  private readonly symbolInfos: readonly SymbolInfo[];
+  private readonly symbolInfos: readonly SimulatedSymbol[];
   private readonly symbols: string[];
   private readonly count: number;
   private readonly rng: Xoshiro128;
@@ -100,6 +100,9 @@ export class MarketSimulator implements QuoteFeed {
   private clockMs = 0;
   private nextArrivalMs: number;
   private timer: NodeJS.Timeout | undefined;
+  /** A simulator runs once: a restart would repeat seqs already reported. */
+  private started = false;
+  private stopped = false;
 
   constructor(options: SimulatorOptions = {}) {
     this.seed = options.seed === undefined ? randomSeed() : normaliseSeed(options.seed);
@@ -144,10 +147,12 @@ export class MarketSimulator implements QuoteFeed {
     this.nextArrivalMs = this.rng.nextExponential(this.meanGapMs);
   }
 
-  universe(): readonly SymbolInfo[] {
+  /** The simulated universe with its model parameters (the sink gets the feed-neutral part). */
+  universe(): readonly SimulatedSymbol[] {
     return this.symbolInfos;
   }
 
+  /** The current quote of every symbol: the opening quotes (seq 1) until time advances. */
   snapshot(): Quote[] {
     const out = new Array<Quote>(this.count);
     for (let i = 0; i < this.count; i++) out[i] = this.quoteOf(i);
@@ -182,20 +187,30 @@ export class MarketSimulator implements QuoteFeed {
     return out;
   }
 
-  /** Drives advance() from a timer every tickIntervalMs with the real elapsed time. */
-  start(onBatch: (quotes: readonly Quote[]) => void): void {
-    if (this.timer !== undefined) throw new Error('simulator already started');
+  /**
+   * Feed contract v2: reports the universe, the current quotes (the opening quotes, seq 1, unless
+   * advance() was called before) and `up`, all synchronously; then drives advance() from a timer
+   * every tickIntervalMs with the real elapsed time. The simulator never goes stale or down.
+   */
+  start(sink: FeedSink): void {
+    if (this.started) throw new Error('simulator already started');
+    this.started = true;
+    if (this.stopped) return; // stopped before it started: nothing to report
+    sink.universe(this.symbolInfos.map(neutralInfo));
+    sink.quotes(this.snapshot());
+    sink.status({ state: 'up' });
     let previous = performance.now();
     this.timer = setInterval(() => {
       const current = performance.now();
       const elapsed = Math.min(current - previous, this.maxCatchUpMs);
       previous = current;
       const batch = this.advance(elapsed, Date.now());
-      if (batch.length > 0) onBatch(batch);
+      if (batch.length > 0) sink.quotes(batch);
     }, this.tickIntervalMs);
   }
 
   stop(): Promise<void> {
+    this.stopped = true;
     if (this.timer !== undefined) {
       clearInterval(this.timer);
       this.timer = undefined;
@@ -204,7 +219,7 @@ export class MarketSimulator implements QuoteFeed {
   }
 
   /** Opening auction: the first quote of each symbol (seq 1), gapped from prevClose. */
-  private open(i: number, info: SymbolInfo, ts: number): void {
+  private open(i: number, info: SimulatedSymbol, ts: number): void {
     if (!(info.prevClose > 0) || !Number.isFinite(info.prevClose)) {
       throw new RangeError(`${info.symbol}: prevClose must be a positive number`);
     }

@@ -2,6 +2,25 @@ import type { Exchange, SymbolInfo } from './quote.js';
 import { limitPctForSymbol, roundToTick } from './price-rules.js';
 
 /**
+ * A symbol as the simulator models it: the feed-neutral SymbolInfo plus the parameters of its
+ * random walk. Only the simulator needs volatility and limitPct; other feeds report plain SymbolInfo.
+ */
+export interface SimulatedSymbol extends SymbolInfo {
+  exchange: Exchange;
+  currency: 'USD' | 'CNY';
+  /** Annualised volatility (0.30 = 30 % a year), the sigma of the geometric Brownian motion. */
+  volatility: number;
+  /** Daily price-limit fraction: 0.10 for most A-shares, 0.20 for ChiNext/STAR, null for US. */
+  limitPct: number | null;
+}
+
+/** The feed-neutral part of a description (what a feed reports through its sink). */
+export function neutralInfo(info: SymbolInfo): SymbolInfo {
+  const { symbol, name, exchange, currency, prevClose } = info;
+  return { symbol, name, exchange, currency, prevClose };
+}
+
+/**
  * The symbol universe: a default list of well-known US large caps and China A-shares, plus
  * synthetic symbols (SYM00001, ...) when a larger universe is asked for. prevClose values are
  * plausible recent levels, not live data; volatilities are typical annualised figures.
@@ -59,7 +78,7 @@ const CN_ROWS: readonly Row[] = [
   ['300760.SZ', '迈瑞医疗', 'SZSE', 231.7, 0.33],
 ];
 
-function fromRow([symbol, name, exchange, prevClose, volatility]: Row): SymbolInfo {
+function fromRow([symbol, name, exchange, prevClose, volatility]: Row): SimulatedSymbol {
   const china = exchange === 'SSE' || exchange === 'SZSE';
   return Object.freeze({
     symbol,
@@ -73,12 +92,12 @@ function fromRow([symbol, name, exchange, prevClose, volatility]: Row): SymbolIn
 }
 
 /** 44 symbols: 22 NASDAQ/NYSE large caps followed by 22 SSE/SZSE A-shares. */
-export const DEFAULT_UNIVERSE: readonly SymbolInfo[] = Object.freeze([...US_ROWS, ...CN_ROWS].map(fromRow));
+export const DEFAULT_UNIVERSE: readonly SimulatedSymbol[] = Object.freeze([...US_ROWS, ...CN_ROWS].map(fromRow));
 
-const BY_SYMBOL: ReadonlyMap<string, SymbolInfo> = new Map(DEFAULT_UNIVERSE.map((info) => [info.symbol, info]));
+const BY_SYMBOL: ReadonlyMap<string, SimulatedSymbol> = new Map(DEFAULT_UNIVERSE.map((info) => [info.symbol, info]));
 
 /** The default-universe entry of a symbol, if it has one. */
-export function findDefaultSymbol(symbol: string): SymbolInfo | undefined {
+export function findDefaultSymbol(symbol: string): SimulatedSymbol | undefined {
   return BY_SYMBOL.get(symbol);
 }
 
@@ -95,7 +114,7 @@ export function syntheticSymbol(n: number): string {
  * (600000.SH -> SSE, 000001.SZ -> SZSE, anything else NASDAQ); prevClose and volatility come from a
  * hash of the symbol, so the same symbol always gets the same parameters, independent of any seed.
  */
-export function describeSymbol(symbol: string, name: string = symbol): SymbolInfo {
+export function describeSymbol(symbol: string, name: string = symbol): SimulatedSymbol {
   const known = BY_SYMBOL.get(symbol);
   if (known !== undefined) return known;
   const h1 = hash32(symbol);
@@ -121,7 +140,7 @@ export function describeSymbol(symbol: string, name: string = symbol): SymbolInf
  * The universe for a simulator: a count takes the default universe first and continues with
  * synthetic symbols; a list names the symbols (unknown ones are described by describeSymbol).
  */
-export function buildUniverse(symbols?: number | readonly string[]): readonly SymbolInfo[] {
+export function buildUniverse(symbols?: number | readonly string[]): readonly SimulatedSymbol[] {
   if (symbols === undefined) return DEFAULT_UNIVERSE;
   if (typeof symbols === 'number') {
     if (!Number.isInteger(symbols) || symbols < 1 || symbols > MAX_UNIVERSE_SIZE) {
@@ -137,7 +156,7 @@ export function buildUniverse(symbols?: number | readonly string[]): readonly Sy
   if (symbols.length === 0) throw new RangeError('symbols list is empty');
   if (symbols.length > MAX_UNIVERSE_SIZE) throw new RangeError(`more than ${MAX_UNIVERSE_SIZE} symbols`);
   const seen = new Set<string>();
-  const out: SymbolInfo[] = [];
+  const out: SimulatedSymbol[] = [];
   for (const symbol of symbols) {
     if (typeof symbol !== 'string' || symbol.trim() === '' || symbol !== symbol.trim()) {
       throw new RangeError(`invalid symbol ${JSON.stringify(symbol)}`);

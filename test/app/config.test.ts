@@ -6,7 +6,9 @@ import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { ConfigError, loadServeConfig } from '../../src/app/config.js';
 import { SERVE_DEFAULTS, SERVE_OPTIONS } from '../../src/app/options.js';
-import { toServerOptions } from '../../src/app/serve-command.js';
+import { buildFeed, toServerOptions } from '../../src/app/serve-command.js';
+import { silentLogger } from '../../src/app/logger.js';
+import { MarketSimulator, ReplayFeed } from '../../src/market/index.js';
 
 describe('loadServeConfig', () => {
   let dir: string;
@@ -68,7 +70,11 @@ describe('loadServeConfig', () => {
     ['interval below 10', { flags: { interval: '5' } }, /--interval must be 0 or 10\.\.60000/],
     ['cert without key', { flags: { 'tls-cert': 'c.pem' } }, /--tls-cert and --tls-key must be given together/],
     ['hard limit below high-water mark', { flags: { 'high-water-mark': '1m', 'hard-limit': '512k' } }, /--hard-limit/],
-    ['bad feed', { flags: { feed: 'upstream' } }, /expected "simulator" or "replay:<file>"/],
+    ['malformed feed spec', { flags: { feed: 'Bad Spec!' } }, /expected a feed spec like "simulator"/],
+    ['feed kind without its argument', { flags: { feed: 'replay:' } }, /"replay:" needs an argument/],
+    ['bad worker count', { flags: { workers: 'lots' } }, /--workers: expected an integer/],
+    ['broker that is not a Redis URL', { flags: { broker: 'http://u:secret@host' } }, /--broker: expected a Redis URL like redis:\/\/host:6379\/0, got "http:\/\/\*\*\*@host"/],
+    ['bad broker prefix', { flags: { 'broker-prefix': 'a b' } }, /--broker-prefix: use 1 to 64 letters/],
     ['bad byte size', { flags: { 'max-payload': 'lots' } }, /expected a byte size/],
   ];
   for (const [name, sources, message] of invalid) {
@@ -93,12 +99,24 @@ describe('loadServeConfig', () => {
   });
 });
 
-describe('toServerOptions', () => {
-  test('builds the simulator spec and rejects symbols outside the default universe', () => {
-    const options = toServerOptions(loadServeConfig({ flags: { seed: '3', symbols: 'AAPL,MSFT', 'ticks-per-second': '50' } }));
-    assert.deepEqual(options.feed, { kind: 'simulator', seed: 3, ticksPerSecond: 50, symbols: ['AAPL', 'MSFT'] });
-    assert.throws(() => toServerOptions(loadServeConfig({ flags: { symbols: 'AAPL,NOPE' } })), /not in the default universe: NOPE/);
-    assert.throws(() => toServerOptions(loadServeConfig({ flags: { feed: 'replay:/nonexistent/x.ndjson' } })), /--feed: cannot read replay file/);
+describe('buildFeed', () => {
+  const logger = silentLogger();
+
+  test('builds the simulator from the settings and rejects symbols outside the default universe', async () => {
+    const feed = await buildFeed(loadServeConfig({ flags: { seed: '3', symbols: 'AAPL,MSFT', 'ticks-per-second': '50' } }), logger);
+    assert.ok(feed instanceof MarketSimulator);
+    assert.equal(feed.seed, 3);
+    assert.equal(feed.ticksPerSecond, 50);
+    assert.deepEqual(feed.universe().map((i) => i.symbol), ['AAPL', 'MSFT']);
+    await assert.rejects(buildFeed(loadServeConfig({ flags: { symbols: 'AAPL,NOPE' } }), logger), /not in the default universe: NOPE/);
+  });
+
+  test('feed spec errors are usage errors naming the flag', async () => {
+    const fails = (feed: string, message: RegExp) =>
+      assert.rejects(buildFeed(loadServeConfig({ flags: { feed } }), logger), (err: unknown) => err instanceof ConfigError && message.test(err.message));
+    await fails('replay:/nonexistent/x.ndjson', /^--feed: .*x\.ndjson/);
+    await fails('upstream', /^--feed: unknown feed kind "upstream" \(known kinds: .*simulator/);
+    await fails('module:/nonexistent/feed.js', /^--feed: .*feed\.js/);
   });
 
   test('a replay feed loops over a readable recording', async () => {
@@ -106,12 +124,16 @@ describe('toServerOptions', () => {
     try {
       const file = join(dir, 'ticks.ndjson');
       await writeFile(file, '{"symbol":"AAPL","last":1,"ts":1}\n');
-      assert.deepEqual(toServerOptions(loadServeConfig({ flags: { feed: `replay:${file}` } })).feed, { kind: 'replay', file, loop: true });
+      const feed = await buildFeed(loadServeConfig({ flags: { feed: `replay:${file}` } }), logger);
+      assert.ok(feed instanceof ReplayFeed);
+      assert.equal(feed.loop, true);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
   });
+});
 
+describe('toServerOptions', () => {
   test('unreadable TLS files are a configuration error', () => {
     const config = loadServeConfig({ flags: { 'tls-cert': '/nonexistent/c.pem', 'tls-key': '/nonexistent/k.pem' } });
     assert.throws(() => toServerOptions(config), (err: unknown) => err instanceof ConfigError && /--tls-cert: cannot read/.test(err.message));

@@ -1,41 +1,36 @@
 import { EventEmitter } from 'node:events';
-import type { Quote, QuoteFeed, SymbolInfo } from '../../src/market/index.js';
-import type { HubConnection, PreparedFrame } from '../../src/hub/index.js';
+import type { FeedSink, FeedStatus, Quote, QuoteFeed, SymbolInfo } from '../../src/market/index.js';
+import { QuoteHub, type HubConnection, type HubMetrics, type HubOptions, type PreparedFrame } from '../../src/hub/index.js';
+import { FeedStream } from '../../src/broker/feed-stream.js';
+import { HUB_FRAMES } from '../../src/app/hub-frames.js';
 import { PreparedMessage } from '../../src/transport/index.js';
 
-/** A QuoteFeed driven by hand: `push()` delivers a batch synchronously, like a real feed callback. */
+/** A QuoteFeed (contract v2) driven by hand: `push()` delivers a batch synchronously, like a real feed. */
 export class FakeFeed implements QuoteFeed {
   readonly name = 'fake';
   private readonly infos: SymbolInfo[];
   private readonly latest = new Map<string, Quote>();
-  private onBatch: ((quotes: readonly Quote[]) => void) | null = null;
+  private sink: FeedSink | null = null;
   stopped = false;
 
   constructor(symbols: readonly string[]) {
-    this.infos = symbols.map((symbol) => ({
-      symbol,
-      name: symbol + ' Inc.',
-      exchange: 'NASDAQ' as const,
-      currency: 'USD' as const,
-      prevClose: 100,
-      volatility: 0.3,
-      limitPct: null,
-    }));
+    this.infos = symbols.map((symbol) => ({ symbol, name: symbol + ' Inc.', exchange: 'NASDAQ', currency: 'USD', prevClose: 100 }));
     for (const symbol of symbols) this.latest.set(symbol, makeQuote(symbol, 100, 1, 1_000));
   }
 
-  universe(): readonly SymbolInfo[] {
-    return this.infos;
-  }
+  /** The latest quote of every symbol, as this feed last reported it. */
   snapshot(): Quote[] {
     return [...this.latest.values()];
   }
-  start(onBatch: (quotes: readonly Quote[]) => void): void {
-    this.onBatch = onBatch;
+  start(sink: FeedSink): void {
+    this.sink = sink;
+    sink.universe(this.infos);
+    sink.quotes(this.snapshot());
+    sink.status({ state: 'up' });
   }
   async stop(): Promise<void> {
     this.stopped = true;
-    this.onBatch = null;
+    this.sink = null;
   }
 
   /** Builds the next tick of `symbol` (seq + 1) at price `last`. */
@@ -49,15 +44,25 @@ export class FakeFeed implements QuoteFeed {
   /** Delivers one batch; `ticks` are [symbol, price] pairs. Returns the quotes sent. */
   push(...ticks: [string, number][]): Quote[] {
     const quotes = ticks.map(([symbol, last]) => this.next(symbol, last));
-    if (this.onBatch === null) throw new Error('feed not started');
-    this.onBatch(quotes);
+    if (this.sink === null) throw new Error('feed not started');
+    this.sink.quotes(quotes);
     return quotes;
   }
 
   /** Delivers raw quotes as they are (for stale-seq tests). */
   pushRaw(quotes: Quote[]): void {
-    this.onBatch?.(quotes);
+    this.sink?.quotes(quotes);
   }
+
+  /** Reports a status change. */
+  setStatus(status: FeedStatus): void {
+    this.sink?.status(status);
+  }
+}
+
+/** A hub over a FeedStream of `feed`, with the app's frames (as the server builds it). */
+export function hubOver(feed: QuoteFeed, options: Partial<HubOptions> = {}, metrics?: HubMetrics): QuoteHub {
+  return new QuoteHub(new FeedStream(feed), { frames: HUB_FRAMES, ...options }, metrics);
 }
 
 export function makeQuote(symbol: string, last: number, seq: number, ts: number): Quote {

@@ -1,13 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuoteHub, type HubOptions } from '../../src/hub/index.js';
-import { FakeConnection, FakeFeed, prices } from './fakes.js';
+import { type HubOptions } from '../../src/hub/index.js';
+import { FakeConnection, FakeFeed, hubOver, prices } from './fakes.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', '600519.SH'];
 
-function setup(symbols: string[] = [], options: HubOptions = {}) {
+function setup(symbols: string[] = [], options: Partial<HubOptions> = {}) {
   const feed = new FakeFeed(SYMBOLS);
-  const hub = new QuoteHub(feed, { appHeartbeatMs: 0, ...options });
+  const hub = hubOver(feed, { appHeartbeatMs: 0, ...options });
   hub.start();
   const conn = new FakeConnection();
   hub.attach(conn, { symbols, intervalMs: 0 });
@@ -153,7 +153,7 @@ describe('hub commands', { timeout: 10_000 }, () => {
 
   test('unknown symbols in the initial subscription are reported after welcome and snapshot', async () => {
     const feed = new FakeFeed(SYMBOLS);
-    const hub = new QuoteHub(feed, { appHeartbeatMs: 0 });
+    const hub = hubOver(feed, { appHeartbeatMs: 0 });
     hub.start();
     const conn = new FakeConnection('/?symbols=AAPL,NOPE');
     hub.attach(conn, { symbols: ['AAPL', 'NOPE'] });

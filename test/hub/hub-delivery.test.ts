@@ -1,13 +1,13 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuoteHub, type HubOptions } from '../../src/hub/index.js';
-import { FakeConnection, FakeFeed, prices } from './fakes.js';
+import { type HubOptions } from '../../src/hub/index.js';
+import { FakeConnection, FakeFeed, hubOver, prices } from './fakes.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'TSLA', '600519.SH'];
 
-function setup(options: HubOptions = {}) {
+function setup(options: Partial<HubOptions> = {}) {
   const feed = new FakeFeed(SYMBOLS);
-  const hub = new QuoteHub(feed, { appHeartbeatMs: 0, ...options });
+  const hub = hubOver(feed, { appHeartbeatMs: 0, ...options });
   hub.start();
   const attach = (symbols: string[] = ['*'], intervalMs = 0, url = '/') => {
     const conn = new FakeConnection(url);
@@ -24,8 +24,10 @@ describe('hub delivery', { timeout: 10_000 }, () => {
     feed.push(['AAPL', 101], ['TSLA', 50]);
     const [welcome, snapshot, update, ...rest] = conn.messages();
     assert.deepEqual(welcome, {
-      type: 'welcome', server: 'tickstream', version: '0.1.0', interval: 0, heartbeat: 0, symbols: ['AAPL', 'MSFT'],
+      type: 'welcome', server: 'tickstream', version: '0.1.0', epoch: hub.cache.epoch, feed: { state: 'up' },
+      interval: 0, heartbeat: 0, symbols: ['AAPL', 'MSFT'],
     });
+    assert.match(String(welcome.epoch), /^[0-9a-z]+-[0-9a-f]{6}$/);
     assert.equal(snapshot.type, 'snapshot');
     assert.equal(snapshot.id, undefined);
     assert.deepEqual(prices(snapshot), [['AAPL', 100], ['MSFT', 100]]);
@@ -210,7 +212,7 @@ describe('hub delivery', { timeout: 10_000 }, () => {
     const events: string[] = [];
     const sent: number[] = [];
     const feed = new FakeFeed(SYMBOLS);
-    const hub = new QuoteHub(feed, { appHeartbeatMs: 0 }, {
+    const hub = hubOver(feed, { appHeartbeatMs: 0 }, {
       messagesSent: (count) => sent.push(count),
       slowConsumer: (e) => events.push('slow:' + e),
       feedTicks: (n) => events.push('ticks:' + n),
@@ -223,12 +225,13 @@ describe('hub delivery', { timeout: 10_000 }, () => {
     const b = new FakeConnection();
     hub.attach(a, { symbols: ['*'], intervalMs: 0 });
     hub.attach(b, { symbols: ['AAPL', 'MSFT'], intervalMs: 0 });
-    assert.deepEqual(hub.stats(), { clients: 2, subscriptions: SYMBOLS.length + 2, slowClients: 0, groups: 2 });
+    assert.deepEqual(hub.stats(), { clients: 2, symbols: SYMBOLS.length, subscriptions: SYMBOLS.length + 2, slowClients: 0, groups: 2 });
     b.emit('close', 1000, '');
     feed.push(['AAPL', 101]);
     assert.equal(b.messages().filter((m) => m.type === 'quotes').length, 0);
-    assert.deepEqual(hub.stats(), { clients: 1, subscriptions: SYMBOLS.length, slowClients: 0, groups: 1 });
-    assert.deepEqual(events, ['connected', 'connected', 'disconnected', 'ticks:1']);
+    assert.deepEqual(hub.stats(), { clients: 1, symbols: SYMBOLS.length, subscriptions: SYMBOLS.length, slowClients: 0, groups: 1 });
+    // The feed's opening quotes (one per symbol) are its first batch.
+    assert.deepEqual(events, [`ticks:${SYMBOLS.length}`, 'connected', 'connected', 'disconnected', 'ticks:1']);
     assert.deepEqual(sent, [1, 1, 1, 1, 1], 'welcome + snapshot per client, then one update');
     await hub.stop();
     assert.equal(feed.stopped, true);

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuoteHub, type HubMetrics } from '../../src/hub/index.js';
-import { FakeConnection, FakeFeed, prices } from './fakes.js';
+import { type HubMetrics } from '../../src/hub/index.js';
+import { FakeConnection, FakeFeed, hubOver, prices } from './fakes.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', 'TSLA'];
 const HWM = 1000;
@@ -18,7 +18,7 @@ function setup() {
     clientDisconnected: () => {},
   };
   const feed = new FakeFeed(SYMBOLS);
-  const hub = new QuoteHub(
+  const hub = hubOver(
     feed,
     { appHeartbeatMs: 1000, highWaterMarkBytes: HWM, hardLimitBytes: HARD, slowCloseAfterMs: 2000 },
     metrics,
@@ -102,7 +102,7 @@ describe('slow consumers', { timeout: 10_000 }, () => {
     feed.push(['AAPL', 101]);
     assert.deepEqual(slow.closeCalls, [{ code: 1008, reason: 'slow consumer' }]);
     slow.emit('close', 1008, 'slow consumer');
-    assert.deepEqual(hub.stats(), { clients: 1, subscriptions: 3, slowClients: 0, groups: 1 });
+    assert.deepEqual(hub.stats(), { clients: 1, symbols: 3, subscriptions: 3, slowClients: 0, groups: 1 });
     await hub.stop();
   });
 
@@ -121,7 +121,7 @@ describe('slow consumers', { timeout: 10_000 }, () => {
   test('timed clients conflate too, and a snapshot supersedes kept values', async (t) => {
     t.mock.timers.enable({ apis: ['setInterval', 'setTimeout', 'Date'], now: 0 });
     const feed = new FakeFeed(SYMBOLS);
-    const hub = new QuoteHub(feed, { appHeartbeatMs: 0, highWaterMarkBytes: HWM, hardLimitBytes: HARD, slowCloseAfterMs: 60_000 });
+    const hub = hubOver(feed, { appHeartbeatMs: 0, highWaterMarkBytes: HWM, hardLimitBytes: HARD, slowCloseAfterMs: 60_000 });
     hub.start();
     const conn = new FakeConnection();
     hub.attach(conn, { symbols: ['AAPL', 'MSFT'], intervalMs: 100 });

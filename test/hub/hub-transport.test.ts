@@ -1,9 +1,9 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuoteHub, parseConnectParams, type HubConnection } from '../../src/hub/index.js';
+import { parseConnectParams, type HubConnection } from '../../src/hub/index.js';
 import { connect, WebSocketServer, type WebSocketConnection } from '../../src/transport/index.js';
 import { listenHttp } from '../helpers/events.js';
-import { FakeFeed, prices } from './fakes.js';
+import { FakeFeed, hubOver, prices } from './fakes.js';
 
 type Msg = { type: string; [key: string]: any };
 
@@ -38,7 +38,7 @@ function inbox(conn: WebSocketConnection) {
 async function setup(deflate = false) {
   const http = await listenHttp();
   const feed = new FakeFeed(['AAPL', 'MSFT', '600519.SH']);
-  const hub = new QuoteHub(feed, { appHeartbeatMs: 0, deflate });
+  const hub = hubOver(feed, { appHeartbeatMs: 0, deflate });
   hub.start();
   const wss = new WebSocketServer({ server: http.server, heartbeatIntervalMs: 0, deflate });
   wss.on('connection', (conn) => {

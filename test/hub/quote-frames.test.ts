@@ -1,16 +1,16 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { QuoteEncoder, QuoteHub } from '../../src/hub/index.js';
-import { prepareQuotesFrame, prepareTextFrame } from '../../src/hub/frames.js';
+import { QuoteEncoder } from '../../src/hub/index.js';
+import { HUB_FRAMES } from '../../src/app/hub-frames.js';
 import { PreparedMessage } from '../../src/transport/index.js';
 import { encodeTextFrame, writeServerFrameHeader } from '../../src/protocol/frame-encoder.js';
 import { Opcode } from '../../src/protocol/constants.js';
 import type { Quote } from '../../src/market/index.js';
-import { FakeConnection, FakeFeed, makeQuote } from './fakes.js';
+import { FakeConnection, FakeFeed, hubOver, makeQuote } from './fakes.js';
 
 /** The whole frame the byte path builds for these quotes. */
 function bytesFrame(encoder: QuoteEncoder, quotes: readonly Quote[]): Buffer {
-  return (prepareQuotesFrame(quotes.map((q) => encoder.quoteBytes(q)), false) as PreparedMessage).frame;
+  return (HUB_FRAMES.quotes(quotes.map((q) => encoder.quoteBytes(q)), false) as PreparedMessage).frame;
 }
 
 /** The reference: JSON.stringify of the wire message, framed as text. */
@@ -26,7 +26,7 @@ describe('quote frames assembled from encoded bytes', { timeout: 5_000 }, () => 
     for (const quotes of [one, several]) {
       assert.deepEqual(bytesFrame(encoder, quotes), jsonFrame(quotes));
       // Also identical to the string path the hub uses for injected frame factories.
-      assert.deepEqual(bytesFrame(encoder, quotes), (prepareTextFrame(encoder.quotesMessage(quotes), false) as PreparedMessage).frame);
+      assert.deepEqual(bytesFrame(encoder, quotes), (HUB_FRAMES.text(encoder.quotesMessage(quotes), false) as PreparedMessage).frame);
     }
   });
 
@@ -76,7 +76,7 @@ describe('quote frames assembled from encoded bytes', { timeout: 5_000 }, () => 
 
   test('the hub sends every tick of a batch, repeats of one symbol included, byte-exact', async () => {
     const feed = new FakeFeed(['AAPL', 'MSFT', 'TSLA']);
-    const hub = new QuoteHub(feed, { appHeartbeatMs: 0 });
+    const hub = hubOver(feed, { appHeartbeatMs: 0 });
     hub.start();
     const a = new FakeConnection('/');
     const b = new FakeConnection('/');

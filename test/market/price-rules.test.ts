@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { limitPctForSymbol, priceBand, roundToTick } from '../../src/market/index.js';
-import { bidCents, changePctFromCents, spreadTicks } from '../../src/market/price-rules.js';
+import { bidCents, changePctFromCents, decimalPlaces, midPrice, spreadTicks } from '../../src/market/price-rules.js';
 
 describe('price rules', () => {
   test('roundToTick removes float noise', () => {
@@ -50,5 +50,14 @@ describe('price rules', () => {
     assert.equal(changePctFromCents(23050, 22987), 0.27);
     assert.equal(changePctFromCents(1359, 1235), 10.04);
     assert.equal(changePctFromCents(1235, 1235), 0);
+  });
+
+  test('decimal places and the mid on the prices\' own grid', () => {
+    assert.deepEqual([189.23, 5, 0.00001234, 1e-7, 1.5e-7, 1e21].map(decimalPlaces), [2, 0, 8, 7, 8, 0]);
+    assert.equal(midPrice(10, 10.01), 10.01); // half up on the cent grid
+    assert.equal(midPrice(1.0841, 1.0844), 1.0843);
+    assert.equal(midPrice(100, 100), 100);
+    // Float noise beyond the grid never puts the mid outside the book.
+    assert.equal(midPrice(56.839999999999996, 56.839999999999996), 56.839999999999996);
   });
 });

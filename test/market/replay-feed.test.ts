@@ -4,6 +4,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ReplayFeed, createFeed, type Quote } from '../../src/market/index.js';
+import { RecordingSink } from './recording-sink.js';
 
 let dir = '';
 const T0 = Date.UTC(2024, 0, 2, 1, 30); // 09:30 Beijing time
@@ -26,21 +27,19 @@ async function writeRecording(name: string, lines: readonly unknown[] | string):
   return file;
 }
 
-/** Starts a feed and resolves with every quote once `count` have arrived, plus their arrival times. */
-function collect(feed: ReplayFeed, count: number): Promise<{ quotes: Quote[]; arrivals: number[] }> {
-  return new Promise((resolve) => {
-    const quotes: Quote[] = [];
-    const arrivals: number[] = [];
-    feed.start((batch) => {
-      const at = performance.now();
-      for (const q of batch) {
-        if (quotes.length === count) break;
-        quotes.push(q);
-        arrivals.push(at);
-      }
-      if (quotes.length === count) void feed.stop().then(() => resolve({ quotes, arrivals }));
-    });
-  });
+/** Starts a feed and resolves with the first `count` quotes once they have arrived, plus their arrival times. */
+async function collect(feed: ReplayFeed, count: number): Promise<{ quotes: Quote[]; arrivals: number[]; sink: RecordingSink }> {
+  const arrivals: number[] = [];
+  const sink = new (class extends RecordingSink {
+    override quotes(batch: readonly Quote[]): void {
+      for (let k = 0; k < batch.length; k++) arrivals.push(performance.now());
+      super.quotes(batch);
+    }
+  })();
+  feed.start(sink);
+  await sink.until((s) => s.received.length >= count, `${count} quotes`);
+  await feed.stop();
+  return { quotes: sink.received.slice(0, count), arrivals: arrivals.slice(0, count), sink };
 }
 
 describe('ReplayFeed', () => {
@@ -58,22 +57,27 @@ describe('ReplayFeed', () => {
       universe.map((s) => s.symbol),
       ['600519.SH', 'AAPL', 'ZZTEST'],
     );
-    assert.equal(universe[0]!.name, '贵州茅台');
-    assert.equal(universe[0]!.exchange, 'SSE');
-    assert.equal(universe[0]!.limitPct, 0.1);
-    assert.equal(universe[0]!.prevClose, 1520); // given in the file
+    // Feed-neutral descriptions: names and exchanges of known symbols, prevClose from the file.
+    assert.deepEqual(universe[0], { symbol: '600519.SH', name: '贵州茅台', exchange: 'SSE', currency: 'CNY', prevClose: 1520 });
     assert.equal(universe[1]!.prevClose, 190.1); // the first last, for lack of a prevClose
     assert.equal(universe[2]!.currency, 'USD');
-    // Before start(), the snapshot previews each symbol's first record, with seq 0: not a tick yet.
-    const snapshot = feed.snapshot();
+    assert.deepEqual(feed.snapshot(), [], 'nothing replayed yet');
+  });
+
+  test('start() reports the universe, the records due at once and up, synchronously', { timeout: 10_000 }, async () => {
+    // At speed 1 the second record is 100 ms away: only the first is due when start() runs.
+    const feed = new ReplayFeed({ file: await writeRecording('start.ndjson', RECORDING) });
+    const sink = new RecordingSink();
+    feed.start(sink);
+    assert.deepEqual(sink.sequence, ['universe', 'quotes', 'status:up']);
+    assert.deepEqual(sink.symbols, feed.universe());
+    // The first record (offset 0) is 600519.SH's opening quote.
     assert.deepEqual(
-      snapshot.map((q) => [q.symbol, q.last, q.seq]),
-      [
-        ['600519.SH', 1530.5, 0],
-        ['AAPL', 190.1, 0],
-        ['ZZTEST', 12.5, 0],
-      ],
+      sink.received.map((q) => [q.symbol, q.seq, q.open, q.last]),
+      [['600519.SH', 1, 1530.5, 1530.5]],
     );
+    assert.throws(() => feed.start(new RecordingSink()), /already started/);
+    await feed.stop();
   });
 
   test('replays every record in order with the recorded spacing divided by speed', { timeout: 10_000 }, async () => {
@@ -112,15 +116,18 @@ describe('ReplayFeed', () => {
         [4, 190.1, 190.35, 189.9, 190.1, -0.1, -0.05, 500],
       ],
     );
+    // No book in the file: bid = ask = last (the normaliser invents no spread).
+    for (const q of aapl) assert.deepEqual([q.bid, q.ask], [q.last, q.last]);
     for (const q of quotes) {
-      assert.ok(q.bid < q.ask && q.bid <= q.last && q.last <= q.ask, `${q.symbol} ${q.bid}/${q.last}/${q.ask}`);
+      assert.ok(q.bid <= q.ask && q.bid <= q.last && q.last <= q.ask, `${q.symbol} ${q.bid}/${q.last}/${q.ask}`);
     }
     const moutai = quotes.filter((q) => q.symbol === '600519.SH');
     assert.deepEqual(
       moutai.map((q) => [q.bid, q.ask, q.prevClose, q.change, q.changePct, q.volume, q.low]),
       [
         [1530.4, 1530.5, 1520, 10.5, 0.69, 1000, 1530.5],
-        [1529.02, 1529.17, 1520, 9.02, 0.59, 1300, 1529.02],
+        // The recorded book no longer brackets the new trade: it collapses onto it.
+        [1529.02, 1529.02, 1520, 9.02, 0.59, 1300, 1529.02],
       ],
     );
     // After the run the snapshot holds the last replayed quote of every symbol.
@@ -135,9 +142,11 @@ describe('ReplayFeed', () => {
   });
 
   test('loop starts over with increasing seq and non-decreasing volume', { timeout: 10_000 }, async () => {
-    const feed = createFeed({ kind: 'replay', file: await writeRecording('loop.ndjson', RECORDING), speed: 1000, loop: true });
+    const feed = await createFeed({ kind: 'replay', file: await writeRecording('loop.ndjson', RECORDING), speed: 1000, loop: true });
+    assert.ok(feed instanceof ReplayFeed);
     assert.equal(feed.name, 'replay');
-    const { quotes } = await collect(feed as ReplayFeed, RECORDING.length * 3 + 2);
+    const { quotes, sink } = await collect(feed, RECORDING.length * 3 + 2);
+    assert.deepEqual(sink.statuses, [{ state: 'up' }], 'a looping replay never ends');
     assert.deepEqual(
       quotes.map((q) => q.symbol),
       [...RECORDING, ...RECORDING, ...RECORDING, ...RECORDING].slice(0, quotes.length).map((r) => r.symbol),
@@ -158,26 +167,59 @@ describe('ReplayFeed', () => {
     assert.equal(seen.get('600519.SH')!.volume, 1000 + 3 * 1300);
   });
 
-  test('a non-looping replay ends and calls onEnd once', { timeout: 10_000 }, async () => {
+  test('a non-looping replay ends: status down, then onEnd once', { timeout: 10_000 }, async () => {
     const file = await writeRecording('end.ndjson', RECORDING);
-    let batches = 0;
-    let delivered = 0;
-    await new Promise<void>((resolve) => {
-      const feed = new ReplayFeed({ file, speed: 1000, onEnd: resolve });
-      feed.start((batch) => {
-        batches++;
-        delivered += batch.length;
-      });
+    const sink = new RecordingSink();
+    let ends = 0;
+    const feed = new ReplayFeed({
+      file,
+      speed: 1000,
+      onEnd: () => {
+        ends++;
+        assert.equal(sink.statuses.at(-1)?.state, 'down', 'down is reported before onEnd');
+      },
     });
-    assert.equal(delivered, RECORDING.length);
-    assert.ok(batches >= 1, `batches ${batches}`);
+    feed.start(sink);
+    await sink.until((s) => s.statuses.some((st) => st.state === 'down'), 'status down');
+    assert.equal(sink.received.length, RECORDING.length);
+    assert.deepEqual(sink.statuses, [{ state: 'up' }, { state: 'down', reason: 'replay finished' }]);
+    assert.equal(sink.sequence.at(-1), 'status:down');
+    assert.equal(ends, 1);
+    await feed.stop();
+  });
+
+  test('a recording whose records are all due at once ends inside start()', async () => {
+    const file = await writeRecording('instant.ndjson', [{ symbol: 'A', last: 1, ts: 5 }, { symbol: 'B', bid: 2, ask: 2.02, ts: 5 }]);
+    const sink = new RecordingSink();
+    let ended = false;
+    new ReplayFeed({ file, onEnd: () => (ended = true) }).start(sink);
+    assert.deepEqual(sink.sequence, ['universe', 'quotes', 'status:up', 'status:down']);
+    assert.ok(ended);
+    // A line may carry a book without a trade: last is its mid.
+    assert.deepEqual(sink.received.map((q) => [q.symbol, q.bid, q.last, q.ask]), [['A', 1, 1, 1], ['B', 2, 2.01, 2.02]]);
+  });
+
+  test('keeps the decimals of recorded prices', { timeout: 10_000 }, async () => {
+    const file = await writeRecording('crypto.ndjson', [
+      { symbol: 'BTC-USD', last: 64000.12345, ts: 0, prevClose: 63000.5 },
+      { symbol: 'BTC-USD', last: 64001.5, ts: 1 },
+    ]);
+    const { quotes } = await collect(new ReplayFeed({ file, speed: 1000 }), 2);
+    assert.deepEqual(quotes.map((q) => [q.last, q.change, q.changePct]), [
+      [64000.12345, 999.62345, 1.59],
+      [64001.5, 1001, 1.59],
+    ]);
   });
 
   test('rejects malformed recordings with the line number', async () => {
     const bad = await writeRecording('bad.ndjson', '{"symbol":"A","last":1,"ts":1}\n\n{"symbol":"A","last":1,\n');
     assert.throws(() => new ReplayFeed({ file: bad }), /bad\.ndjson:3: not valid JSON/);
-    const noLast = await writeRecording('nolast.ndjson', [{ symbol: 'A', ts: 1 }]);
-    assert.throws(() => new ReplayFeed({ file: noLast }), /nolast\.ndjson:1: "last" is required/);
+    const noLast = await writeRecording('nolast.ndjson', [{ symbol: 'A', ts: 1, volume: 5 }]);
+    assert.throws(() => new ReplayFeed({ file: noLast }), /nolast\.ndjson:1: A: "last" \(or "bid"\/"ask"\) is required/);
+    const noSymbol = await writeRecording('nosymbol.ndjson', [{ last: 1, ts: 1 }]);
+    assert.throws(() => new ReplayFeed({ file: noSymbol }), /nosymbol\.ndjson:1: "symbol" must be a non-empty string/);
+    const crossed = await writeRecording('crossed.ndjson', [{ symbol: 'A', bid: 2, ask: 1, ts: 1 }]);
+    assert.throws(() => new ReplayFeed({ file: crossed }), /crossed\.ndjson:1: A: crossed book/);
     const badTs = await writeRecording('badts.ndjson', [{ symbol: 'A', last: 1, ts: 'yesterday' }]);
     assert.throws(() => new ReplayFeed({ file: badTs }), /"ts" must be/);
     const negative = await writeRecording('neg.ndjson', [{ symbol: 'A', last: -1, ts: 1 }]);

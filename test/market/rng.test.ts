@@ -1,6 +1,6 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GaussianPool, Xoshiro128, normaliseSeed } from '../../src/market/index.js';
+import { GaussianPool, Xoshiro128, normaliseSeed } from '../../src/market/rng.js';
 
 function draw(rng: Xoshiro128, n: number): number[] {
   const out: number[] = [];

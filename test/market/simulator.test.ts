@@ -6,8 +6,9 @@ import {
   createFeed,
   priceBand,
   type Quote,
-  type SymbolInfo,
+  type SimulatedSymbol,
 } from '../../src/market/index.js';
+import { RecordingSink } from './recording-sink.js';
 
 /** Drives a simulator for `totalMs` in steps of `stepMs`, wall clock = simulated clock from 0. */
 function run(sim: MarketSimulator, totalMs: number, stepMs: number): Quote[] {
@@ -93,7 +94,7 @@ describe('MarketSimulator', () => {
   test('A-share prices stay inside the daily limit band over a volatile simulated day', { timeout: 20_000 }, () => {
     // Annualised volatility 400 % makes a day's standard deviation ~25 %: limits are hit often.
     const symbols = ['600519.SH', '601398.SH', '000858.SZ', '300750.SZ', '688981.SH', '002594.SZ'];
-    const universe: SymbolInfo[] = DEFAULT_UNIVERSE.filter((s) => symbols.includes(s.symbol)).map((s) => ({
+    const universe: SimulatedSymbol[] = DEFAULT_UNIVERSE.filter((s) => symbols.includes(s.symbol)).map((s) => ({
       ...s,
       volatility: 4,
     }));
@@ -184,7 +185,7 @@ describe('MarketSimulator', () => {
 
   test('volatility scales the price dispersion as GBM predicts', { timeout: 20_000 }, () => {
     // One simulated trading day at timeScale 390 (6.5 h in 60 s): log-return sd ~ sigma / sqrt(252).
-    const universe: SymbolInfo[] = Array.from({ length: 200 }, (_, k) => ({
+    const universe: SimulatedSymbol[] = Array.from({ length: 200 }, (_, k) => ({
       symbol: `T${k}`,
       name: `Test ${k}`,
       exchange: 'NYSE',
@@ -229,30 +230,45 @@ describe('MarketSimulator', () => {
     assert.throws(() => new MarketSimulator({ seed: 1 }).advance(Number.NaN, 0), RangeError);
   });
 
-  test('start() delivers batches from a real timer until stop()', { timeout: 10_000 }, async () => {
-    const feed = createFeed({ kind: 'simulator', seed: 3, ticksPerSecond: 5000, tickIntervalMs: 10 });
+  test('start() reports universe, opening quotes and up, then batches from a real timer until stop()', { timeout: 10_000 }, async () => {
+    const feed = await createFeed({ kind: 'simulator', seed: 3, ticksPerSecond: 5000, tickIntervalMs: 10 });
+    assert.ok(feed instanceof MarketSimulator);
     assert.equal(feed.name, 'simulator');
-    const before = new Map(feed.snapshot().map((q) => [q.symbol, q.seq]));
-    const batches: (readonly Quote[])[] = [];
-    const firstTwo = new Promise<void>((resolve) => {
-      feed.start((batch) => {
-        batches.push(batch);
-        if (batches.length === 2) resolve();
-      });
-    });
-    assert.throws(() => feed.start(() => {}), /already started/);
-    await firstTwo;
+    const sink = new RecordingSink();
+    feed.start(sink);
+    // Synchronously, in this order: the universe (feed-neutral descriptions), one opening quote
+    // per symbol (seq 1), and up.
+    assert.deepEqual(sink.sequence, ['universe', 'quotes', 'status:up']);
+    assert.deepEqual(
+      sink.symbols.map((s) => s.symbol),
+      DEFAULT_UNIVERSE.map((s) => s.symbol),
+    );
+    assert.deepEqual(Object.keys(sink.symbols[0]!).sort(), ['currency', 'exchange', 'name', 'prevClose', 'symbol']);
+    assert.deepEqual(sink.batches[0], feed.snapshot());
+    for (const q of sink.batches[0]!) assert.equal(q.seq, 1);
+    assert.deepEqual(sink.statuses, [{ state: 'up' }]);
+    assert.throws(() => feed.start(new RecordingSink()), /already started/);
+
+    await sink.until((s) => s.batches.length >= 3, 'two timer batches');
     await feed.stop();
-    const delivered = batches.length;
-    const flat = batches.flat();
-    assert.ok(flat.length > 0, 'flat.length > 0');
-    for (const q of flat) {
+    const delivered = sink.events.length;
+    const seqs = new Map<string, number>();
+    for (const q of sink.received) {
       assert.ok(Math.abs(q.ts - Date.now()) < 5000, 'ts is wall-clock time');
-      assert.equal(q.seq, before.get(q.symbol)! + 1);
-      before.set(q.symbol, q.seq);
+      assert.equal(q.seq, (seqs.get(q.symbol) ?? 0) + 1, `${q.symbol} seq`);
+      seqs.set(q.symbol, q.seq);
     }
     // Proving absence needs a wait: several timer periods pass without a batch after stop().
     await new Promise((resolve) => setTimeout(resolve, 60));
-    assert.equal(batches.length, delivered);
+    assert.equal(sink.events.length, delivered);
+    await feed.stop(); // idempotent
+  });
+
+  test('start() after stop() reports nothing', async () => {
+    const feed = new MarketSimulator({ seed: 1 });
+    await feed.stop();
+    const sink = new RecordingSink();
+    feed.start(sink);
+    assert.deepEqual(sink.events, []);
   });
 });

@@ -80,6 +80,11 @@ export class BarStore {
     for (const entry of this.series.values()) entry.seq = -Infinity;
   }
 
+  /** A new stream epoch: bars of the old one must not be extended across the break. */
+  clear(): void {
+    this.series.clear();
+  }
+
   delete(symbol: string): void {
     this.series.delete(symbol);
   }

@@ -106,7 +106,12 @@ export class ChartPanel {
     if (!this.dirty || this.series === null || this.symbol === null) return;
     this.dirty = false;
     const bars = this.store.get(this.symbol, this.resolution);
-    if (bars.length === 0) return;
+    if (bars.length === 0) {
+      // Bars were cleared (a new stream epoch): start an empty chart rather than keep stale candles.
+      if (this.shownBars !== 0) this.series.setData([]);
+      this.shownBars = 0;
+      return;
+    }
     // Only the newest bar changes between frames; a full setData is needed when bars were trimmed
     // or several new bars appeared since the last draw.
     if (bars.length === this.shownBars || bars.length === this.shownBars + 1) {

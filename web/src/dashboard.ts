@@ -7,7 +7,7 @@ import * as prefs from './prefs.js';
 import { QuoteTable } from './quote-table.js';
 import { LiveStats } from './stats.js';
 import { SymbolSearch } from './symbol-search.js';
-import { CADENCES, type ClientCommand, type Quote, type ServerMessage, type SymbolInfo } from './wire.js';
+import { CADENCES, type ClientCommand, type FeedStatus, type Quote, type ServerMessage, type SymbolInfo } from './wire.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -52,6 +52,9 @@ const latest = new Map<string, Quote>();
 const bars = new BarStore();
 const stats = new LiveStats();
 let connection: ConnectionState = { kind: 'connecting', attempt: 0 };
+/** The stream epoch the shown data belongs to (null before the first welcome). */
+let epoch: string | null = null;
+let feed: FeedStatus = { state: 'up' };
 let nextCommandId = 1;
 
 // ---- colours -----------------------------------------------------------------------------------
@@ -171,8 +174,21 @@ function handleMessage(message: ServerMessage): void {
       applyQuotes(message.quotes);
       break;
     case 'welcome':
-      bars.resetSequences();
-      ui.server.textContent = `${message.server} ${message.version}`;
+      enterEpoch(message.epoch);
+      setFeedStatus(message.feed);
+      ui.server.textContent = `${message.server} ${message.version}${message.worker !== undefined ? ` · worker ${message.worker}` : ''}`;
+      break;
+    case 'epoch':
+      enterEpoch(message.epoch);
+      break;
+    case 'status':
+      setFeedStatus(message.reason !== undefined ? { state: message.feed, reason: message.reason } : { state: message.feed });
+      break;
+    case 'symbols':
+      for (const info of message.added) {
+        if (!infoBySymbol.has(info.symbol)) universe.push(info);
+        infoBySymbol.set(info.symbol, info);
+      }
       break;
     case 'interval':
       ui.cadence.value = String(message.interval);
@@ -197,6 +213,27 @@ const socket = new QuoteSocket({
   },
 });
 
+/**
+ * The server restarted its stream (new epoch): seqs start over and prices jump, so the chart's bars
+ * end here instead of one candle bridging the two epochs, and the table accepts the new seqs.
+ */
+function enterEpoch(next: string): void {
+  if (epoch !== null && next !== epoch) {
+    bars.clear();
+    table.resetSequences();
+    if (chart.selected !== null) chart.touch(chart.selected);
+  }
+  // A reconnect within the same epoch continues the seqs; anything else (first welcome) starts afresh.
+  if (next !== epoch) bars.resetSequences();
+  epoch = next;
+}
+
+function setFeedStatus(status: FeedStatus): void {
+  feed = status;
+  document.documentElement.dataset['feed'] = status.state;
+  renderStatus();
+}
+
 function renderStatus(): void {
   const el = ui.status;
   el.dataset['state'] = connection.kind;
@@ -205,7 +242,7 @@ function renderStatus(): void {
       el.textContent = connection.attempt === 0 ? 'Connecting…' : `Connecting (attempt ${connection.attempt + 1})…`;
       break;
     case 'live':
-      el.textContent = 'Live';
+      el.textContent = feed.state === 'up' ? 'Live' : `Live · feed ${feed.state}`;
       break;
     case 'reconnecting': {
       const seconds = Math.max(0, Math.ceil((connection.at - Date.now()) / 1000));
@@ -216,7 +253,9 @@ function renderStatus(): void {
       el.textContent = 'Offline';
       break;
   }
-  el.title = connection.kind === 'reconnecting' ? 'Click to reconnect now' : '';
+  el.title = connection.kind === 'reconnecting' ? 'Click to reconnect now' : feed.state !== 'up' ? (feed.reason ?? '') : '';
+  // Prices are dimmed whenever they may be out of date: no connection, or a feed that is not up.
+  document.documentElement.dataset['fresh'] = connection.kind === 'live' && feed.state === 'up' ? 'yes' : 'no';
 }
 
 ui.status.addEventListener('click', () => socket.reconnectNow());

@@ -134,6 +134,11 @@ export class QuoteTable {
     }
   }
 
+  /** A new stream epoch: seqs start over, so a queued quote of the old epoch must not hold back the new ones. */
+  resetSequences(): void {
+    for (const row of this.rows.values()) row.queued = null;
+  }
+
   /** Queue a quote; the newest one per symbol wins and is drawn on the next frame if visible. */
   push(quote: Quote): void {
     const row = this.rows.get(quote.symbol);

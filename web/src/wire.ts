@@ -4,6 +4,12 @@ import type { Quote } from '../../src/market/quote.js';
 
 export type { Quote };
 
+export type FeedState = 'up' | 'stale' | 'down';
+export interface FeedStatus {
+  state: FeedState;
+  reason?: string;
+}
+
 export interface SymbolInfo {
   symbol: string;
   name: string;
@@ -15,7 +21,22 @@ export interface SymbolInfo {
 }
 
 export type ServerMessage =
-  | { type: 'welcome'; server: string; version: string; interval: number; heartbeat: number; symbols: string[] }
+  | {
+      type: 'welcome';
+      server: string;
+      version: string;
+      /** Stream epoch: seqs compare only within one epoch. */
+      epoch: string;
+      feed: FeedStatus;
+      interval: number;
+      heartbeat: number;
+      symbols: string[];
+      worker?: number;
+    }
+  /** A new stream epoch: forget every seq; a snapshot of the subscription follows. */
+  | { type: 'epoch'; epoch: string; previous: string }
+  | { type: 'status'; feed: FeedState; reason?: string }
+  | { type: 'symbols'; added: SymbolInfo[]; removed: string[] }
   | { type: 'snapshot'; id?: number; quotes: Quote[] }
   | { type: 'quotes'; quotes: Quote[] }
   | { type: 'subscriptions'; id?: number; symbols: string[] }

@@ -1,0 +1,44 @@
+/**
+ * The app's side of the Redis broker: builds the edge's stream source and the ingest's publisher
+ * from a URL and a prefix, and turns a bad URL into a usage error (exit 2).
+ */
+import type { Logger } from 'pino';
+import { BrokerUrlError, parseRedisUrl } from '../broker/redis-url.js';
+import type { SourceHealth, StreamSink, StreamSnapshot, StreamSource } from '../broker/stream.js';
+import { ConfigError } from './config.js';
+import type { ServerMetrics } from './metrics.js';
+
+export interface BrokerPublisher extends StreamSink {
+  start(): Promise<void>;
+  stop(): Promise<void>;
+  health(): SourceHealth;
+  counters(): { quotes: number; batches: number; reconnects: number; republishes: number };
+  /** The broker URL without credentials, for logs. */
+  describe(): string;
+}
+
+/** Checks a broker URL; throws ConfigError with a one-line reason. */
+export function validateBrokerUrl(url: string): void {
+  try {
+    parseRedisUrl(url);
+  } catch (err) {
+    if (err instanceof BrokerUrlError) throw new ConfigError(`--broker: ${err.message}`);
+    throw err;
+  }
+}
+
+export function createBrokerSource(url: string, prefix: string | undefined, logger: Logger, metrics?: ServerMetrics): StreamSource {
+  validateBrokerUrl(url);
+  void prefix;
+  void logger;
+  void metrics;
+  throw new Error('TODO: redis source');
+}
+
+export function createBrokerPublisher(url: string, prefix: string, snapshot: () => StreamSnapshot, logger: Logger): BrokerPublisher {
+  validateBrokerUrl(url);
+  void prefix;
+  void snapshot;
+  void logger;
+  throw new Error('TODO: redis publisher');
+}

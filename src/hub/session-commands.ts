@@ -1,0 +1,209 @@
+import type { StreamState } from '../broker/stream-state.js';
+import type { StreamQuote } from '../broker/stream.js';
+import { CloseCode } from '../protocol/constants.js';
+import { parseCommand, type ClientCommand } from './commands.js';
+import type { ControlSender } from './control.js';
+import { ALL_SYMBOLS } from './limits.js';
+import { errorMessage, intervalMessage, pongMessage, subscriptionsMessage, type ErrorCode } from './messages.js';
+import type { CommandId } from './quote-encoder.js';
+import type { Session } from './session.js';
+import type { SubscriptionRouter } from './subscription-router.js';
+import type { CommandPolicy, ResolvedHubOptions } from './types.js';
+
+export const READ_ONLY_REASON = 'read-only feed';
+
+/**
+ * The client command protocol (docs/api.md): parses each client message, asks the policy hook
+ * whether it may run, executes it against the quote cache and the router, and answers.
+ * Malformed or refused commands get an `error` message; the connection stays open.
+ */
+export class SessionCommands {
+  private readonly cache: StreamState;
+  private readonly router: SubscriptionRouter;
+  private readonly control: ControlSender;
+  private readonly options: ResolvedHubOptions;
+  private readonly policy: CommandPolicy | undefined;
+
+  constructor(
+    cache: StreamState,
+    router: SubscriptionRouter,
+    control: ControlSender,
+    options: ResolvedHubOptions,
+    policy: CommandPolicy | undefined,
+  ) {
+    this.cache = cache;
+    this.router = router;
+    this.control = control;
+    this.options = options;
+    this.policy = policy;
+  }
+
+  /** One message from a client. */
+  onMessage(session: Session, data: Buffer, isText: boolean): void {
+    if (session.closed) return;
+    if (this.options.clientMessages === 'close') {
+      session.conn.close(CloseCode.PolicyViolation, READ_ONLY_REASON);
+      return;
+    }
+    if (!isText) {
+      this.sendError(session, undefined, 'bad_request', 'binary messages are not supported; send JSON text');
+      return;
+    }
+    const command = parseCommand(data.toString('utf8'), this.options.maxSymbolsPerClient);
+    if (command.type === 'error') {
+      this.sendError(session, command.id, command.code, command.message);
+      return;
+    }
+    const refusal = this.policy?.(session.conn, command);
+    if (refusal != null) {
+      this.sendError(session, command.id, refusal.code, refusal.message);
+      return;
+    }
+    this.execute(session, command);
+  }
+
+  /** Applies the subscription a client asked for in its URL. Returns the symbols it could not resolve. */
+  initialSubscription(session: Session, requested: readonly string[]): { unknown: string[]; tooMany: boolean } {
+    if (requested.includes(ALL_SYMBOLS)) {
+      session.all = true;
+      return { unknown: [], tooMany: false };
+    }
+    const resolved = this.resolveAll(requested);
+    if (resolved.known.length > this.options.maxSymbolsPerClient) return { unknown: resolved.unknown, tooMany: true };
+    session.symbols = new Set(resolved.known);
+    return { unknown: resolved.unknown, tooMany: false };
+  }
+
+  /** Cached quotes of everything the session subscribes to. */
+  cachedFor(session: Session): StreamQuote[] {
+    if (session.all) return this.cache.quotes();
+    const out: StreamQuote[] = [];
+    for (const symbol of session.symbols) {
+      const q = this.cache.last(symbol);
+      if (q !== undefined) out.push(q);
+    }
+    return out;
+  }
+
+  sendError(session: Session, id: CommandId | undefined, code: ErrorCode, message: string, symbols?: readonly string[]): void {
+    this.control.send(session, errorMessage(id, code, message, symbols));
+  }
+
+  tooManySymbols(session: Session, id: CommandId | undefined): void {
+    this.sendError(session, id, 'too_many_symbols', `at most ${this.options.maxSymbolsPerClient} symbols per client`);
+  }
+
+  sendSnapshot(session: Session, id: CommandId | undefined, quotes: readonly StreamQuote[]): void {
+    // Values kept for a conflating client are older than (or equal to) the snapshot: drop them.
+    if (session.conflated !== null) this.router.slow.superseded(session, quotes.map((q) => q.symbol));
+    this.control.send(session, this.router.encoder.snapshotMessage(id, quotes));
+  }
+
+  private execute(session: Session, command: ClientCommand): void {
+    switch (command.type) {
+      case 'subscribe':
+        return this.subscribe(session, command.id, command.symbols);
+      case 'unsubscribe':
+        return this.unsubscribe(session, command.id, command.symbols);
+      case 'interval':
+        this.control.send(session, intervalMessage(command.id, command.intervalMs));
+        if (command.intervalMs !== session.intervalMs) {
+          session.intervalMs = command.intervalMs;
+          this.router.regroup(session);
+        }
+        return;
+      case 'snapshot':
+        return this.snapshot(session, command.id, command.symbols);
+      case 'ping':
+        this.control.send(session, pongMessage(command.id, Date.now()));
+        return;
+    }
+  }
+
+  private subscribe(session: Session, id: CommandId | undefined, requested: readonly string[]): void {
+    let added: StreamQuote[];
+    let unknown: string[] = [];
+    if (requested.includes(ALL_SYMBOLS)) {
+      added = session.all ? [] : this.cachedExcept(session.symbols);
+      session.all = true;
+      session.symbols = new Set();
+    } else {
+      const resolved = this.resolveAll(requested);
+      unknown = resolved.unknown;
+      added = [];
+      if (!session.all) {
+        const next = new Set(session.symbols);
+        for (const symbol of resolved.known) next.add(symbol);
+        if (next.size > this.options.maxSymbolsPerClient) {
+          this.tooManySymbols(session, id);
+          return;
+        }
+        for (const symbol of resolved.known) {
+          if (session.symbols.has(symbol)) continue;
+          const q = this.cache.last(symbol);
+          if (q !== undefined) added.push(q);
+        }
+        session.symbols = next;
+      }
+    }
+    this.control.send(session, subscriptionsMessage(id, session.subscriptionList()));
+    this.sendSnapshot(session, id, added);
+    this.router.regroup(session);
+    if (unknown.length > 0) this.sendError(session, id, 'unknown_symbol', 'unknown symbols', unknown);
+  }
+
+  private unsubscribe(session: Session, id: CommandId | undefined, requested: readonly string[]): void {
+    let unknown: string[] = [];
+    if (requested.includes(ALL_SYMBOLS)) {
+      session.all = false;
+      session.symbols = new Set();
+    } else {
+      const resolved = this.resolveAll(requested);
+      unknown = resolved.unknown;
+      // Leaving a few symbols out of '*' turns it into the explicit rest of the universe.
+      const next = new Set(session.all ? this.cache.symbols() : session.symbols);
+      for (const symbol of resolved.known) next.delete(symbol);
+      session.all = false;
+      session.symbols = next;
+    }
+    this.control.send(session, subscriptionsMessage(id, session.subscriptionList()));
+    this.router.regroup(session);
+    if (unknown.length > 0) this.sendError(session, id, 'unknown_symbol', 'unknown symbols', unknown);
+  }
+
+  private snapshot(session: Session, id: CommandId | undefined, requested: readonly string[] | null): void {
+    if (requested === null) {
+      this.sendSnapshot(session, id, this.cachedFor(session));
+      return;
+    }
+    if (requested.includes(ALL_SYMBOLS)) {
+      this.sendSnapshot(session, id, this.cache.quotes());
+      return;
+    }
+    const resolved = this.resolveAll(requested);
+    const quotes: StreamQuote[] = [];
+    for (const symbol of resolved.known) {
+      const q = this.cache.last(symbol);
+      if (q !== undefined) quotes.push(q);
+    }
+    this.sendSnapshot(session, id, quotes);
+    if (resolved.unknown.length > 0) this.sendError(session, id, 'unknown_symbol', 'unknown symbols', resolved.unknown);
+  }
+
+  private resolveAll(requested: readonly string[]): { known: string[]; unknown: string[] } {
+    const known: string[] = [];
+    const unknown: string[] = [];
+    for (const raw of requested) {
+      const symbol = this.cache.resolve(raw);
+      if (symbol === undefined) unknown.push(raw);
+      else known.push(symbol);
+    }
+    return { known, unknown };
+  }
+
+  private cachedExcept(symbols: ReadonlySet<string>): StreamQuote[] {
+    const out: StreamQuote[] = [];
+    for (const q of this.cache.quotes()) if (!symbols.has(q.symbol)) out.push(q);
+    return out;
+  }
+}

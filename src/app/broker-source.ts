@@ -3,6 +3,8 @@
  * from a URL and a prefix, and turns a bad URL into a usage error (exit 2).
  */
 import type { Logger } from 'pino';
+import { RedisPublisher } from '../broker/redis-publisher.js';
+import { RedisStreamSource } from '../broker/redis-source.js';
 import { BrokerUrlError, parseRedisUrl } from '../broker/redis-url.js';
 import type { SourceHealth, StreamSink, StreamSnapshot, StreamSource } from '../broker/stream.js';
 import { ConfigError } from './config.js';
@@ -27,18 +29,19 @@ export function validateBrokerUrl(url: string): void {
   }
 }
 
+/** An edge's stream: the Redis source, its reconnects counted in the server's metrics. */
 export function createBrokerSource(url: string, prefix: string | undefined, logger: Logger, metrics?: ServerMetrics): StreamSource {
   validateBrokerUrl(url);
-  void prefix;
-  void logger;
-  void metrics;
-  throw new Error('TODO: redis source');
+  return new RedisStreamSource({
+    url,
+    ...(prefix !== undefined ? { prefix } : {}),
+    logger: logger.child({ component: 'broker' }),
+    ...(metrics !== undefined ? { metrics: { brokerReconnect: () => metrics.brokerReconnect() } } : {}),
+  });
 }
 
+/** The ingest's publisher; `snapshot` is the FeedStream's current state (republished when Redis lost it). */
 export function createBrokerPublisher(url: string, prefix: string, snapshot: () => StreamSnapshot, logger: Logger): BrokerPublisher {
   validateBrokerUrl(url);
-  void prefix;
-  void snapshot;
-  void logger;
-  throw new Error('TODO: redis publisher');
+  return new RedisPublisher({ url, prefix, snapshot, logger: logger.child({ component: 'broker' }) });
 }

@@ -55,6 +55,8 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
   logger.info({ port, epoch: stream.epoch, feed: feed.name, broker: publisher.describe() }, 'ingest running');
 
   return waitForShutdownSignal(async () => {
+    // Edges tell their clients at once, instead of noticing the silence 3 s later.
+    publisher.status({ state: 'down', reason: 'ingest stopped' });
     await stream.stop();
     await publisher.stop();
     http.closeAllConnections();

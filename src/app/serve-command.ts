@@ -62,6 +62,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     server = await startServer({ ...serverOptions, ...(await streamOptions(config, logger)), logger });
   } catch (err) {
     if (err instanceof FeedSpecError) throw new ConfigError(`--feed: ${err.message}`);
+    if (err instanceof ConfigError) throw err;
     logger.fatal({ err, host: config.host, port: config.port }, `cannot start: ${(err as Error).message}`);
     return 1;
   }

@@ -153,7 +153,9 @@ export class QuoteHub implements StreamSink {
     if (outcome.removed.length > 0 || (!outcome.first && outcome.added.length > 0)) {
       this.broadcast(symbolsMessage(outcome.added, outcome.removed));
     }
-    if (outcome.epochChanged) {
+    // A source that started empty (an edge before its first snapshot) may already have clients:
+    // their first real state arrives like a new epoch.
+    if (outcome.epochChanged || (outcome.first && this.sessions.size > 0)) {
       // Values of the old epoch must never reach a client after the notice: drop what is pending,
       // then every client gets the notice and a snapshot of its subscription in the new epoch.
       this.logger?.info({ epoch: snapshot.epoch, previous }, 'new stream epoch');

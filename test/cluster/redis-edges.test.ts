@@ -1,0 +1,245 @@
+/**
+ * One market through Redis with real processes: `tickstream ingest` → a real redis-server → several
+ * `tickstream serve --broker` edges, and the faults of docs/scaling.md (Redis killed, Redis absent at
+ * start, ingest restarted, an edge killed).
+ */
+import { after, before, beforeEach, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { openClient, quotesOf, spawnCli, waitForListening, type SpawnedCli, type TestClient } from '../helpers/server.js';
+import { RedisServer } from '../helpers/redis.js';
+
+const children: SpawnedCli[] = [];
+after(() => {
+  for (const c of children) c.kill();
+});
+
+/** Each test is its own market in the shared Redis (--broker-prefix), so leftovers cannot mix in. */
+let market = 'unset';
+const newMarket = (): void => {
+  market = `t${Date.now().toString(36)}${Math.random().toString(36).slice(2, 6)}`;
+};
+
+function ingest(redis: RedisServer, ...extra: string[]): SpawnedCli {
+  const cli = spawnCli(['ingest', '--broker', redis.url, '--broker-prefix', market, '--metrics-port', '0', '--host', '127.0.0.1', '--seed', '11', '--ticks-per-second', '400', '--log-format', 'json', ...extra]);
+  children.push(cli);
+  return cli;
+}
+
+async function ingestPort(cli: SpawnedCli): Promise<number> {
+  const line = await cli.waitForLine((l) => l.includes('"msg":"ingest running"'), 15_000);
+  return (JSON.parse(line) as { port: number }).port;
+}
+
+/** An edge; `ready` also waits until it holds the stream (/readyz 200), as a load balancer would. */
+async function edge(redis: RedisServer, ready = true): Promise<{ cli: SpawnedCli; port: number }> {
+  const cli = spawnCli(['serve', '--broker', redis.url, '--broker-prefix', market, '--port', '0', '--host', '127.0.0.1', '--log-format', 'json']);
+  children.push(cli);
+  const port = await waitForListening(cli);
+  if (ready) await waitFor('the edge to be ready', async () => ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200 ? true : undefined));
+  return { cli, port };
+}
+
+async function getJson(url: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const res = await fetch(url);
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}
+
+/** Polls something a process reports until it holds (bounded; no fixed sleep decides the outcome). */
+async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** Every (symbol, seq) a client saw within one epoch must be strictly increasing per symbol. */
+function assertSeqsIncrease(client: TestClient, label: string): number {
+  const last = new Map<string, number>();
+  let count = 0;
+  for (const { message } of client.received) {
+    if (message.type === 'epoch') last.clear();
+    if (message.type !== 'quotes' && message.type !== 'snapshot') continue;
+    for (const q of quotesOf(message)) {
+      const prev = last.get(q.symbol) ?? 0;
+      assert.ok(q.seq > prev, `${label}: ${q.symbol} seq ${q.seq} after ${prev}`);
+      last.set(q.symbol, q.seq);
+      count++;
+    }
+  }
+  return count;
+}
+
+async function quotesAfter(client: TestClient, from: number, count: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(`${count} quotes`, async () => {
+    let n = 0;
+    for (const e of client.received.slice(from)) if (e.message.type === 'quotes') n += quotesOf(e.message).length;
+    return n >= count ? true : undefined;
+  }, timeoutMs);
+}
+
+describe('one ingest, Redis, three edges', { timeout: 120_000 }, () => {
+  let redis: RedisServer;
+  before(async () => {
+    redis = await RedisServer.start();
+  });
+  beforeEach(newMarket);
+  after(async () => {
+    await redis.stop();
+  });
+
+  test('every edge serves the same epoch, seqs and prices; each client sees strictly increasing seqs', async () => {
+    const feed = ingest(redis);
+    await ingestPort(feed);
+    const edges = await Promise.all([edge(redis), edge(redis), edge(redis)]);
+    const clients = await Promise.all(edges.map((e) => openClient(`ws://127.0.0.1:${e.port}/?interval=0`)));
+    const welcomes = await Promise.all(clients.map((c) => c.nextOfType('welcome')));
+    assert.equal(new Set(welcomes.map((w) => w.epoch)).size, 1, 'one epoch on every edge');
+    await Promise.all(clients.map((c) => quotesAfter(c, 0, 300)));
+    const seen = clients.map((c) => {
+      const m = new Map<string, number>();
+      for (const e of c.received) if (e.message.type === 'quotes') for (const q of quotesOf(e.message)) m.set(`${q.symbol}#${q.seq}`, q.last);
+      return m;
+    });
+    let common = 0;
+    for (const [key, last] of seen[0]!) {
+      for (const other of seen.slice(1)) {
+        const v = other.get(key);
+        if (v === undefined) continue;
+        common++;
+        assert.equal(v, last, `${key}: the same price on every edge`);
+      }
+    }
+    assert.ok(common > 200, `the edges saw the same ticks (${common} compared)`);
+    clients.forEach((c, i) => assertSeqsIncrease(c, `edge ${i}`));
+
+    // An edge killed: its client is cut off, the others notice nothing.
+    edges[0]!.cli.kill();
+    await clients[0]!.closed;
+    const marks = clients.map((c) => c.received.length);
+    await quotesAfter(clients[1]!, marks[1]!, 50);
+    await quotesAfter(clients[2]!, marks[2]!, 50);
+    for (const i of [1, 2]) {
+      const after = clients[i]!.received.slice(marks[i]!).map((e) => e.message.type);
+      assert.deepEqual([...new Set(after)], ['quotes'], 'only quotes on the surviving edges');
+    }
+    await Promise.all(clients.slice(1).map((c) => c.close()));
+    for (const e of edges.slice(1)) e.cli.child.kill('SIGTERM');
+    feed.child.kill('SIGTERM');
+    assert.equal(await feed.exited, 0);
+    for (const e of edges.slice(1)) assert.equal(await e.cli.exited, 0);
+  });
+
+  test('Redis killed and restarted: edges say so, clients stay connected, and every symbol is current again within 2 s', async () => {
+    const feed = ingest(redis);
+    await ingestPort(feed);
+    const { cli, port } = await edge(redis);
+    const client = await openClient(`ws://127.0.0.1:${port}/?interval=0`);
+    await client.nextOfType('welcome');
+    await quotesAfter(client, 0, 50);
+
+    await redis.kill();
+    const down = await waitFor('503 from /healthz', async () => {
+      const h = await getJson(`http://127.0.0.1:${port}/healthz`);
+      return h.status === 503 ? h : undefined;
+    });
+    assert.match(String(down.body.reason), /broker unreachable/);
+    const ready = await getJson(`http://127.0.0.1:${port}/readyz`);
+    assert.deepEqual([ready.status, ready.body.ready], [503, false]);
+    await client.next((m) => m.type === 'status' && m.feed === 'stale', 10_000);
+
+    await redis.restart();
+    const back = Date.now();
+    await waitFor('/healthz 200 again', async () => ((await getJson(`http://127.0.0.1:${port}/healthz`)).status === 200 ? true : undefined), 5_000);
+    // Every symbol is current: the edge's cache holds the ingest's latest offset (or beyond).
+    const mark = client.received.length;
+    await quotesAfter(client, mark, 20, 5_000);
+    const recovered = Date.now() - back;
+    assert.ok(recovered < 2_000, `served again ${recovered} ms after Redis was back`);
+    await client.next((m) => m.type === 'status' && m.feed === 'up', 5_000);
+    assert.equal(client.received.some((e) => e.message.type === 'epoch'), false, 'same epoch: the ingest never restarted');
+    assertSeqsIncrease(client, 'through the outage');
+    const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+    assert.match(metrics, /^tickstream_broker_reconnects_total [1-9]/m);
+
+    await client.close();
+    cli.child.kill('SIGTERM');
+    feed.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0);
+    assert.equal(await feed.exited, 0);
+  });
+
+  test('the ingest restarted: clients see the feed go down, then the new epoch with a fresh snapshot', async () => {
+    const first = ingest(redis);
+    await ingestPort(first);
+    const { cli, port } = await edge(redis);
+    const client = await openClient(`ws://127.0.0.1:${port}/?symbols=AAPL,MSFT&interval=0`);
+    const welcome = await client.nextOfType('welcome');
+    await quotesAfter(client, 0, 5);
+    first.child.kill('SIGKILL'); // no goodbye: the edge must notice the silence
+    await client.next((m) => m.type === 'status' && m.feed === 'stale', 10_000);
+    const second = ingest(redis);
+    await ingestPort(second);
+    const notice = await client.nextOfType('epoch', 10_000);
+    assert.equal(notice.previous, welcome.epoch);
+    assert.notEqual(notice.epoch, welcome.epoch);
+    const snapshot = await client.next(() => true);
+    assert.equal(snapshot.type, 'snapshot', 'the snapshot follows the epoch notice at once');
+    assert.deepEqual(quotesOf(snapshot).map((q) => q.symbol).sort(), ['AAPL', 'MSFT']);
+    await client.next((m) => m.type === 'status' && m.feed === 'up', 5_000);
+    assertSeqsIncrease(client, 'across epochs');
+
+    // A graceful ingest stop is announced at once.
+    second.child.kill('SIGTERM');
+    await client.next((m) => m.type === 'status' && m.feed === 'down' && m.reason === 'ingest stopped', 5_000);
+    assert.equal(await second.exited, 0);
+    await client.close();
+    cli.child.kill('SIGTERM');
+    assert.equal(await cli.exited, 0);
+  });
+});
+
+describe('Redis not running when the edge and the ingest start', { timeout: 60_000 }, () => {
+  test('both start anyway, report 503, and serve as soon as Redis is up', async () => {
+    const redis = await RedisServer.notRunning();
+    newMarket();
+    try {
+      const feed = ingest(redis);
+      const metricsPort = await ingestPort(feed);
+      const { cli, port } = await edge(redis, false);
+      assert.equal((await getJson(`http://127.0.0.1:${port}/healthz`)).status, 503);
+      assert.equal((await getJson(`http://127.0.0.1:${metricsPort}/healthz`)).status, 503);
+      const client = await openClient(`ws://127.0.0.1:${port}/?interval=0`);
+      const welcome = await client.nextOfType('welcome');
+      assert.equal(welcome.epoch, '', 'no stream yet');
+      await redis.restart();
+      const notice = await client.nextOfType('epoch', 10_000);
+      assert.match(String(notice.epoch), /^[0-9a-z]+-[0-9a-f]{6}$/);
+      assert.equal((await client.next(() => true)).type, 'snapshot');
+      await quotesAfter(client, 0, 20);
+      assert.equal((await getJson(`http://127.0.0.1:${port}/healthz`)).status, 200);
+      assert.equal((await getJson(`http://127.0.0.1:${metricsPort}/healthz`)).status, 200);
+      await client.close();
+      cli.child.kill('SIGTERM');
+      feed.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+      assert.equal(await feed.exited, 0);
+    } finally {
+      await redis.stop();
+    }
+  });
+
+  test('a bad broker URL is a usage error that never shows the password', { timeout: 15_000 }, async () => {
+    for (const args of [['serve', '--broker', 'redis://user:hunter2@127.0.0.1:99999'], ['ingest', '--broker', 'redis://:hunter2@host:port']]) {
+      const cli = spawnCli(args);
+      assert.equal(await cli.exited, 2, args.join(' '));
+      assert.match(cli.stderr(), /broker/);
+      assert.doesNotMatch(cli.stderr() + cli.lines.join('\n'), /hunter2/);
+    }
+    const cli = spawnCli(['ingest']);
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.stderr(), /ingest needs --broker/);
+  });
+});

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import os from 'node:os';
 import { makeRunner } from './lib/scenarios.mjs';
 import { runM5 } from './lib/service.mjs';
+import { runM7 } from './lib/scaling.mjs';
 import { summarize, fmtNum } from './lib/stats.mjs';
 
 const benchDir = dirname(fileURLToPath(import.meta.url));
@@ -48,6 +49,8 @@ const cfg = {
   M3: { clients: Q ? 2000 : 10000, concurrency: 100 },
   M4: { clients: Q ? 2000 : 10000, concurrency: 100, warmup: Q ? 2000 : 10000 },
   M5: { clients: Q ? 200 : 1000, symbols: 500, perClient: 50, ticksPerSecond: 10000, warmup: Q ? 0.5 : 1, measure: Q ? 2 : 5 },
+  // ~100,000 quotes/s delivered (each tick reaches ~100 of the clients): the latency point.
+  M7: { clients: Q ? 200 : 1000, symbols: 500, perClient: 50, ticksPerSecond: 1000, warmup: Q ? 0.5 : 1, measure: Q ? 2 : 5 },
   // ~1.2 KB quote batches: large enough that every server's deflate actually compresses
   // (ws skips messages under 1 KB by default).
   M6: { clients: Q ? 200 : 1000, size: 1200, mode: 'saturate', deflate: true, warmup: Q ? 0.3 : 1, measure: Q ? 1.5 : 5 },
@@ -215,6 +218,18 @@ try {
         { label: 'server RSS MiB', pick: (r) => r.serverRssBytes / 1048576, digits: 1 },
         { label: 'gen CPU %', pick: (r) => r.genCpuPct },
       ], (r) => r.quotesPerSec, true, 'ws-service'));
+    }
+  }
+  if (wants('M7')) {
+    for (const [title, per] of await runM7({ runner, cfg: cfg.M7, rootDir, benchDir, distRoot, measure, log })) {
+      tables.push(table(title, per, [
+        { label: 'quotes/s', pick: (r) => r.quotesPerSec },
+        { label: 'p50 µs', pick: (r) => r.latencyUs.p50 },
+        { label: 'p99 µs', pick: (r) => r.latencyUs.p99 },
+        { label: 'server CPU % (all processes)', pick: (r) => r.serverCpuPct },
+        { label: 'server RSS MiB (all)', pick: (r) => r.serverRssBytes / 1048576, digits: 1 },
+        { label: 'gen CPU %', pick: (r) => r.genCpuPct },
+      ], (r) => r.quotesPerSec, true, 'in-process'));
     }
   }
   if (wants('M6')) {

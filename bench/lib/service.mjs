@@ -9,9 +9,9 @@ import { pathToFileURL } from 'node:url';
 import { spawnPinned, readRss, readCpuSeconds, sleep } from './proc.mjs';
 
 /** How long the generator waits for every handshake before measuring the clients already open. */
-const CONNECT_WAIT_S = 30;
+export const CONNECT_WAIT_S = 30;
 
-function freePort() {
+export function freePort() {
   return new Promise((res, rej) => {
     const s = net.createServer();
     s.on('error', rej);
@@ -19,7 +19,7 @@ function freePort() {
   });
 }
 
-async function waitForPort(port, proc, timeoutMs) {
+export async function waitForPort(port, proc, timeoutMs) {
   const deadline = Date.now() + timeoutMs;
   for (let i = 0; i < 500 && Date.now() < deadline; i++) {
     const ok = await new Promise((res) => {
@@ -35,7 +35,7 @@ async function waitForPort(port, proc, timeoutMs) {
 }
 
 /** Deterministic watchlists: client i gets `perClient` distinct symbols drawn with a seeded LCG. */
-function watchlists(symbols, clients, perClient) {
+export function watchlists(symbols, clients, perClient) {
   let state = 12345;
   const next = () => { state = (Math.imul(state, 1103515245) + 12345) >>> 0; return state; };
   const lists = [];

@@ -1,0 +1,117 @@
+// M7: one market served by several processes, against the plain in-process service, same run.
+//   in-process  `tickstream serve` (feed, hub and clients in one process)
+//   redis       `tickstream ingest` → redis-server → `tickstream serve --broker` (one edge)
+//   workers-2   `tickstream serve --workers 2` (the primary runs the feed, two workers serve)
+// Every server-side process is pinned to CPU 0 and the load generator to CPU 1, so the figures say
+// what the extra hop costs on the same core budget; server CPU is the sum over those processes.
+// Latency is quote ts (stamped by the simulator, in the ingest for redis) → receipt by the client:
+// it includes the simulator's 50 ms batching, the same for every topology, so compare differences.
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { readCpuSeconds, readRss, spawnPinned, sleep } from './proc.mjs';
+import { CONNECT_WAIT_S, freePort, waitForPort, watchlists } from './service.mjs';
+
+export const TOPOLOGIES = ['in-process', 'redis', 'workers-2'];
+
+/** The pids of a process's children (the cluster workers of a primary). */
+function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+const cpuOf = (pids) => pids.reduce((sum, pid) => { try { return sum + readCpuSeconds(pid); } catch { return sum; } }, 0);
+const rssOf = (pids) => pids.reduce((sum, pid) => { try { return sum + readRss(pid); } catch { return sum; } }, 0);
+
+/** Waits for a JSON log line of a spawned tickstream process (they log JSON to stdout). */
+function waitForLog(proc, msg, timeoutMs) {
+  return proc.waitFor((e) => e.msg === msg, timeoutMs, `"${msg}" log line`);
+}
+
+export async function runM7({ runner, cfg, rootDir, benchDir, distRoot, measure, log }) {
+  const cli = join(distRoot, 'src/app/cli.js');
+  if (!existsSync(cli)) { log('M7 skipped: dist/src/app/cli.js not built'); return []; }
+  if (!existsSync('/usr/bin/redis-server')) { log('M7 skipped: redis-server not installed (apt-get install redis-server)'); return []; }
+  const { buildUniverse } = await import(pathToFileURL(join(distRoot, 'src/market/index.js')).href);
+  const lists = watchlists(buildUniverse(cfg.symbols).map((s) => s.symbol), cfg.clients, cfg.perClient);
+  mkdirSync(join(benchDir, '.build'), { recursive: true });
+  const pathsFile = join(benchDir, '.build', 'm7-paths.txt');
+  writeFileSync(pathsFile, lists.map((l) => `/?symbols=${l.join(',')}&interval=0`).join('\n') + '\n');
+  const env = { ...process.env, NODE_ENV: 'production' };
+  const market = ['--symbols', cfg.symbols, '--ticks-per-second', cfg.ticksPerSecond, '--seed', 1].map(String);
+  const quiet = ['--log-level', 'info', '--log-format', 'json'];
+
+  async function once(topology) {
+    const procs = [];
+    const dir = mkdtempSync(join(tmpdir(), 'tickstream-m7-'));
+    let lg;
+    try {
+      const port = await freePort();
+      const serve = ['serve', '--port', String(port), '--host', '127.0.0.1', '--interval', '0', ...quiet];
+      if (topology === 'redis') {
+        const redisPort = await freePort();
+        const redis = spawnPinned(0, '/usr/bin/redis-server', ['--port', String(redisPort), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--dir', dir]);
+        procs.push(redis);
+        await waitForPort(redisPort, redis, 10000);
+        const broker = ['--broker', `redis://127.0.0.1:${redisPort}`];
+        const ingest = spawnPinned(0, process.execPath, [cli, 'ingest', ...broker, '--metrics-port', '0', '--host', '127.0.0.1', ...market, ...quiet], { cwd: rootDir, env });
+        procs.push(ingest);
+        await waitForLog(ingest, 'ingest running', 20000);
+        const edge = spawnPinned(0, process.execPath, [cli, ...serve, ...broker], { cwd: rootDir, env });
+        procs.push(edge);
+        await waitForPort(port, edge, 20000);
+        await waitForReady(port);
+      } else {
+        const workers = topology === 'workers-2' ? ['--workers', '2'] : [];
+        const server = spawnPinned(0, process.execPath, [cli, ...serve, ...market, ...workers], { cwd: rootDir, env });
+        procs.push(server);
+        if (topology === 'workers-2') await waitForLog(server, 'cluster listening', 20000);
+        else await waitForPort(port, server, 20000);
+      }
+      const pids = () => procs.flatMap((p) => [p.pid, ...childPids(p.pid)]);
+      const timeout = cfg.warmup + cfg.measure + 60;
+      lg = runner.loadgen(['recv', '--port', port, '--paths-file', pathsFile, '--connections', cfg.clients, '--concurrency', 100,
+        '--warmup', cfg.warmup, '--measure', cfg.measure, '--timeout', timeout,
+        '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol', '--connect-wait', CONNECT_WAIT_S]);
+      const conn = await lg.waitFor((e) => e.event === 'connected', (CONNECT_WAIT_S + 30) * 1000, 'connected');
+      if (conn.failed > 0) throw new Error(`${conn.failed} connections failed`);
+      const cpu0 = cpuOf(pids());
+      const t0 = performance.now();
+      const res = await lg.waitFor((e) => e.event === 'result', timeout * 1000 + 5000, 'result');
+      const serverCpuPct = (100 * (cpuOf(pids()) - cpu0)) / ((performance.now() - t0) / 1000);
+      const rss = rssOf(pids());
+      if (res.error) throw new Error(`load generator: ${res.error}`);
+      return {
+        deliveriesPerSec: res.msgs_per_s,
+        quotesPerSec: res.items_per_s,
+        bytesPerSec: res.bytes / Math.max(res.window_s, 1e-9),
+        latencyUs: res.latency_us,
+        serverCpuPct,
+        serverRssBytes: rss,
+        genCpuPct: res.window_cpu_pct ?? res.cpu_pct,
+        processes: pids().length,
+      };
+    } finally {
+      if (lg) await lg.stop();
+      for (const p of procs.reverse()) await p.stop(3000, 'SIGTERM');
+      rmSync(dir, { recursive: true, force: true });
+    }
+  }
+
+  const per = await measure('M7', TOPOLOGIES, once);
+  return [[`M7 one market, several processes: ${cfg.ticksPerSecond} ticks/s over ${cfg.symbols} symbols, ${cfg.clients} clients × ${cfg.perClient} symbols, every tick; all server processes on CPU 0 (latency = quote ts → receipt incl. 50 ms simulator batching: compare differences)`, per]];
+}
+
+async function waitForReady(port) {
+  for (let i = 0; i < 200; i++) {
+    try {
+      if ((await fetch(`http://127.0.0.1:${port}/readyz`)).status === 200) return;
+    } catch { /* not listening yet */ }
+    await sleep(50);
+  }
+  throw new Error('edge never became ready');
+}

@@ -5,7 +5,8 @@
 import type { Logger } from 'pino';
 import { RedisPublisher } from '../broker/redis-publisher.js';
 import { RedisStreamSource } from '../broker/redis-source.js';
-import { BrokerUrlError, parseRedisUrl } from '../broker/redis-url.js';
+import { probeRedis } from '../broker/redis-probe.js';
+import { BrokerUrlError, parseRedisUrl, redactRedisUrl } from '../broker/redis-url.js';
 import type { SourceHealth, StreamSink, StreamSnapshot, StreamSource } from '../broker/stream.js';
 import { ConfigError } from './config.js';
 import type { ServerMetrics } from './metrics.js';
@@ -17,6 +18,17 @@ export interface BrokerPublisher extends StreamSink {
   counters(): { quotes: number; batches: number; reconnects: number; republishes: number };
   /** The broker URL without credentials, for logs. */
   describe(): string;
+}
+
+/**
+ * Before a process commits to a broker: a Redis that refuses the credentials (or the db) in the URL
+ * is a usage error (exit 2); one that is merely unreachable is logged once and waited for.
+ */
+export async function checkBroker(url: string): Promise<void> {
+  validateBrokerUrl(url);
+  const probe = await probeRedis(url);
+  if (probe.kind === 'refused') throw new ConfigError(`--broker: Redis at ${redactRedisUrl(url)} refused the connection: ${probe.reason}`);
+  // Unreachable: the process starts anyway; its broker connection says so once and keeps retrying.
 }
 
 /** Checks a broker URL; throws ConfigError with a one-line reason. */

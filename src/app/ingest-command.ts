@@ -8,7 +8,7 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FeedStream } from '../broker/feed-stream.js';
-import { createBrokerPublisher, type BrokerPublisher } from './broker-source.js';
+import { checkBroker, createBrokerPublisher, type BrokerPublisher } from './broker-source.js';
 import { ConfigError, loadServeConfig } from './config.js';
 import { ingestHelp } from './help.js';
 import { createLogger } from './logger.js';
@@ -27,6 +27,7 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
   if (config.broker === undefined) throw new ConfigError('ingest needs --broker redis://HOST:PORT[/DB] (or TICKSTREAM_BROKER)');
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
 
+  await checkBroker(config.broker);
   const feed = await buildFeed(config, logger);
   const stream = new FeedStream(feed, { logger: logger.child({ component: 'stream' }) });
   const publisher = createBrokerPublisher(config.broker, config.brokerPrefix, () => stream.state.snapshot(), logger);

@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { ClusterWorkerSource } from '../broker/cluster-worker-source.js';
 import { DEFAULT_UNIVERSE, FeedSpecError, createFeed, type FeedSettings, type QuoteFeed } from '../market/index.js';
-import { validateBrokerUrl } from './broker-source.js';
+import { checkBroker } from './broker-source.js';
 import { ClusterPrimary } from './cluster-primary.js';
 import { WorkerClusterView } from './cluster-worker.js';
 import { ConfigError, loadServeConfig } from './config.js';
@@ -55,6 +55,8 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   });
   const serverOptions = toServerOptions(config);
   const logger = createLogger({ level: config.logLevel, format: config.logFormat });
+  // Once per server: the primary checks for its workers.
+  if (config.broker !== undefined && cluster.isPrimary) await checkBroker(config.broker);
   if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config, logger);
 
   let server: TickstreamServer;
@@ -110,7 +112,6 @@ export async function buildFeed(config: ServeConfig, logger: Logger): Promise<Qu
 
 async function runClusterPrimary(config: ServeConfig, logger: Logger): Promise<number> {
   const feed = config.broker === undefined ? await buildFeed(config, logger) : null;
-  if (config.broker !== undefined) validateBrokerUrl(config.broker); // once, before forking N workers that would all fail
   const primary = new ClusterPrimary({ workers: config.workers, feed, logger, shutdownDeadlineMs: SHUTDOWN_DEADLINE_MS });
   await primary.start();
   return waitForShutdownSignal(() => primary.stop(), logger);

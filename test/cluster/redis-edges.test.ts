@@ -6,6 +6,7 @@
 import { after, before, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openClient, quotesOf, spawnCli, waitForListening, type SpawnedCli, type TestClient } from '../helpers/server.js';
+import { Redis } from 'ioredis';
 import { RedisServer } from '../helpers/redis.js';
 
 const children: SpawnedCli[] = [];
@@ -234,6 +235,7 @@ describe('Redis not running when the edge and the ingest start', { timeout: 60_0
   test('a bad broker URL is a usage error that never shows the password', { timeout: 15_000 }, async () => {
     for (const args of [['serve', '--broker', 'redis://user:hunter2@127.0.0.1:99999'], ['ingest', '--broker', 'redis://:hunter2@host:port']]) {
       const cli = spawnCli(args);
+      children.push(cli);
       assert.equal(await cli.exited, 2, args.join(' '));
       assert.match(cli.stderr(), /broker/);
       assert.doesNotMatch(cli.stderr() + cli.lines.join('\n'), /hunter2/);
@@ -241,5 +243,24 @@ describe('Redis not running when the edge and the ingest start', { timeout: 60_0
     const cli = spawnCli(['ingest']);
     assert.equal(await cli.exited, 2);
     assert.match(cli.stderr(), /ingest needs --broker/);
+  });
+
+  test('a Redis that refuses the password is a usage error (exit 2, one line), not an endless retry', { timeout: 20_000 }, async () => {
+    const redis = await RedisServer.start();
+    const admin = new Redis(redis.port, '127.0.0.1');
+    try {
+      await admin.config('SET', 'requirepass', 'right-one');
+      const wrong = `redis://:hunter2@127.0.0.1:${redis.port}`;
+      for (const args of [['serve', '--broker', wrong, '--port', '0'], ['ingest', '--broker', wrong, '--metrics-port', '0'], ['serve', '--broker', redis.url, '--port', '0']]) {
+        const cli = spawnCli(args);
+        children.push(cli);
+        assert.equal(await cli.exited, 2, args.join(' '));
+        assert.match(cli.stderr(), /^tickstream: --broker: Redis at redis:\/\/.*127\.0\.0\.1:\d+ refused the connection: (WRONGPASS|NOAUTH)/m);
+        assert.doesNotMatch(cli.stderr() + cli.lines.join('\n'), /hunter2/);
+      }
+    } finally {
+      admin.disconnect();
+      await redis.stop();
+    }
   });
 });

@@ -27,6 +27,31 @@ describe('tickstream serve', () => {
     }
   });
 
+  test('--feed module: serves the documented example feed (docs/examples/custom-feed.js)', { timeout: 30_000 }, async () => {
+    const cli = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--feed', 'module:docs/examples/custom-feed.js#20', '--log-format', 'json']);
+    try {
+      const port = await waitForListening(cli);
+      const symbols = (await (await fetch(`http://127.0.0.1:${port}/api/symbols`)).json()) as Array<{ symbol: string }>;
+      assert.deepEqual(symbols.map((s) => s.symbol), ['WALK', 'DRFT']);
+      const client = await openClient(`ws://127.0.0.1:${port}/?symbols=WALK&interval=0`);
+      const welcome = await client.nextOfType('welcome');
+      assert.deepEqual(welcome.feed, { state: 'up' });
+      const update = await client.nextOfType('quotes');
+      assert.equal(quotesOf(update)[0]!.symbol, 'WALK');
+      await client.close();
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.kill();
+    }
+  });
+
+  test('a feed module that does not exist is a usage error naming it', { timeout: 30_000 }, async () => {
+    const cli = spawnCli(['serve', '--port', '0', '--feed', 'module:./no/such-feed.js']);
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.stderr(), /^tickstream: --feed: .*such-feed\.js/m);
+  });
+
   test('invalid configuration exits with code 2 and a clear message', { timeout: 30_000 }, async () => {
     const badPort = spawnCli(['serve', '--port', 'eighty']);
     assert.equal(await badPort.exited, 2);

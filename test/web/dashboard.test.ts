@@ -6,8 +6,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Browser, Page, WebSocket as PwWebSocket } from 'playwright-core';
-import type { TickstreamServer } from '../../src/app/server.js';
-import { artifactPath, buildWebOnce, launchChromium, startWebServer, type PageElement, type PageGlobals } from './harness.js';
+import { startServer, type TickstreamServer } from '../../src/app/server.js';
+import { FakeFeed } from '../hub/fakes.js';
+import { WEB_ROOT, artifactPath, buildWebOnce, launchChromium, startWebServer, type PageElement, type PageGlobals } from './harness.js';
 
 const DEFAULT_ROWS = 13; // web/src/prefs.ts DEFAULT_WATCHLIST
 
@@ -214,11 +215,41 @@ describe('dashboard reconnects across a server restart', () => {
       await page.waitForSelector('#status[data-state="reconnecting"]', { timeout: 5000 });
       assert.match((await page.textContent('#status')) ?? '', /^Reconnecting in \d+s$/);
 
+      const oldEpoch = await page.getAttribute('html', 'data-epoch');
       server = await startWebServer(port);
       await page.waitForSelector('#status[data-state="live"]', { timeout: 15_000 });
+      // The restarted server is a new stream epoch: the page follows it (bars end at the break).
+      const newEpoch = await page.getAttribute('html', 'data-epoch');
+      assert.equal(newEpoch, server.hub.cache.epoch);
+      assert.notEqual(newEpoch, oldEpoch);
       const afterRestart = await lastPrices(page);
       await waitForPriceChange(page, afterRestart, 5000);
       assert.equal(await page.evaluate(() => (globalThis as { sameDocument?: boolean }).sameDocument), true);
+    } finally {
+      await browser.close();
+      await server.close();
+    }
+  });
+});
+
+describe('dashboard shows the feed\'s health', () => {
+  test('a stale feed dims the prices and says so in the status pill; up again restores them', { timeout: 30_000 }, async () => {
+    await buildWebOnce();
+    const browser = await launchChromium();
+    const feed = new FakeFeed(['AAPL', 'MSFT', 'NVDA']);
+    const server = await startServer({ host: '127.0.0.1', port: 0, logger: false, webRoot: WEB_ROOT, feed });
+    try {
+      const page = await browser.newPage();
+      await page.goto(`${server.url}/?symbols=AAPL,MSFT`);
+      await page.waitForSelector('#status[data-state="live"]', { timeout: 10_000 });
+      await page.waitForSelector('html[data-fresh="yes"]', { timeout: 5000 });
+      feed.setStatus({ state: 'stale', reason: 'no data from ingest for 3 s' });
+      await page.waitForSelector('html[data-fresh="no"]', { timeout: 5000 });
+      assert.equal(await page.textContent('#status'), 'Live · feed stale');
+      assert.equal(await page.getAttribute('#status', 'title'), 'no data from ingest for 3 s');
+      feed.setStatus({ state: 'up' });
+      await page.waitForSelector('html[data-fresh="yes"]', { timeout: 5000 });
+      assert.equal(await page.textContent('#status'), 'Live');
     } finally {
       await browser.close();
       await server.close();

@@ -226,6 +226,7 @@ function enterEpoch(next: string): void {
   // A reconnect within the same epoch continues the seqs; anything else (first welcome) starts afresh.
   if (next !== epoch) bars.resetSequences();
   epoch = next;
+  document.documentElement.dataset['epoch'] = next;
 }
 
 function setFeedStatus(status: FeedStatus): void {

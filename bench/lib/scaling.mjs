@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readCpuSeconds, readRss, spawnPinned, sleep } from './proc.mjs';
-import { CONNECT_WAIT_S, freePort, waitForPort, watchlists } from './service.mjs';
+import { freePort, measureService, waitForPort, watchlists } from './service.mjs';
 
 export const TOPOLOGIES = ['in-process', 'redis', 'workers-2'];
 
@@ -73,28 +73,8 @@ export async function runM7({ runner, cfg, rootDir, benchDir, distRoot, measure,
         else await waitForPort(port, server, 20000);
       }
       const pids = () => procs.flatMap((p) => [p.pid, ...childPids(p.pid)]);
-      const timeout = cfg.warmup + cfg.measure + 60;
-      lg = runner.loadgen(['recv', '--port', port, '--paths-file', pathsFile, '--connections', cfg.clients, '--concurrency', 100,
-        '--warmup', cfg.warmup, '--measure', cfg.measure, '--timeout', timeout,
-        '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol', '--connect-wait', CONNECT_WAIT_S]);
-      const conn = await lg.waitFor((e) => e.event === 'connected', (CONNECT_WAIT_S + 30) * 1000, 'connected');
-      if (conn.failed > 0) throw new Error(`${conn.failed} connections failed`);
-      const cpu0 = cpuOf(pids());
-      const t0 = performance.now();
-      const res = await lg.waitFor((e) => e.event === 'result', timeout * 1000 + 5000, 'result');
-      const serverCpuPct = (100 * (cpuOf(pids()) - cpu0)) / ((performance.now() - t0) / 1000);
-      const rss = rssOf(pids());
-      if (res.error) throw new Error(`load generator: ${res.error}`);
-      return {
-        deliveriesPerSec: res.msgs_per_s,
-        quotesPerSec: res.items_per_s,
-        bytesPerSec: res.bytes / Math.max(res.window_s, 1e-9),
-        latencyUs: res.latency_us,
-        serverCpuPct,
-        serverRssBytes: rss,
-        genCpuPct: res.window_cpu_pct ?? res.cpu_pct,
-        processes: pids().length,
-      };
+      return await measureService({ runner, port, pathsFile, cfg, measureS: cfg.measure, cpuSeconds: () => cpuOf(pids()),
+        rssBytes: () => rssOf(pids()), log, label: `M7 ${topology}`, started: (l) => (lg = l) });
     } finally {
       if (lg) await lg.stop();
       for (const p of procs.reverse()) await p.stop(3000, 'SIGTERM');

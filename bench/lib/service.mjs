@@ -78,31 +78,8 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
     let lg;
     try {
       await waitForPort(port, proc, 20000);
-      const timeout = cfg.warmup + cfg.measure + 60;
-      lg = runner.loadgen(['recv', '--port', port, '--paths-file', pathsFile, '--connections', cfg.clients, '--concurrency', 100,
-        '--warmup', cfg.warmup, '--measure', interval > 0 ? Math.max(cfg.measure, 5) : cfg.measure, '--timeout', timeout,
-        '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol', '--connect-wait', CONNECT_WAIT_S]);
-      const conn = await lg.waitFor((e) => e.event === 'connected', (CONNECT_WAIT_S + 30) * 1000, 'connected');
-      if (conn.failed > 0) throw new Error(`${conn.failed} connections failed`);
-      // The service streams from the first subscription on; one that saturates starves its own
-      // handshakes. It is then measured on the clients it accepted, and the shortfall is logged.
-      if (conn.pending > 0) log(`M5 ${kind}: only ${conn.open}/${cfg.clients} clients connected after ${CONNECT_WAIT_S} s; measuring those`);
-      const cpu0 = readCpuSeconds(proc.pid);
-      const t0 = performance.now();
-      const res = await lg.waitFor((e) => e.event === 'result', timeout * 1000 + 5000, 'result');
-      const serverCpuPct = (100 * (readCpuSeconds(proc.pid) - cpu0)) / ((performance.now() - t0) / 1000);
-      const rss = readRss(proc.pid);
-      if (res.error) throw new Error(`load generator: ${res.error}`);
-      return {
-        deliveriesPerSec: res.msgs_per_s,
-        quotesPerSec: res.items_per_s,
-        bytesPerSec: res.bytes / Math.max(res.window_s, 1e-9),
-        latencyUs: res.latency_us,
-        serverCpuPct,
-        serverRssBytes: rss,
-        genCpuPct: res.window_cpu_pct ?? res.cpu_pct,
-        clientsConnected: conn.open,
-      };
+      return await measureService({ runner, port, pathsFile, cfg, measureS: interval > 0 ? Math.max(cfg.measure, 5) : cfg.measure,
+        cpuSeconds: () => readCpuSeconds(proc.pid), rssBytes: () => readRss(proc.pid), log, label: `M5 ${kind}`, started: (l) => (lg = l) });
     } finally {
       if (lg) await lg.stop();
       await proc.stop(3000, 'SIGTERM');
@@ -115,4 +92,39 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
   const perSecond = await measure('M5-1s', kinds, (k) => once(k, 1000));
   out.push([`M5 real service, 1 s interval: same load, each client gets one conflated batch per second (look at server CPU)`, perSecond]);
   return out;
+}
+
+/**
+ * Runs the C load generator against a service on `port` (every client on its line of `pathsFile`)
+ * and returns the figures of the measurement window; `cpuSeconds` / `rssBytes` read the service's
+ * processes (one, or all of a multi-process topology). `started` receives the load generator at
+ * once, so the caller's finally block can stop it whatever happens.
+ */
+export async function measureService({ runner, port, pathsFile, cfg, measureS, cpuSeconds, rssBytes, log, label, started }) {
+  const timeout = cfg.warmup + measureS + 60;
+  const lg = runner.loadgen(['recv', '--port', port, '--paths-file', pathsFile, '--connections', cfg.clients, '--concurrency', 100,
+    '--warmup', cfg.warmup, '--measure', measureS, '--timeout', timeout,
+    '--ts-key', 'ts', '--ts-epoch-ms', '--count-key', 'symbol', '--connect-wait', CONNECT_WAIT_S]);
+  started?.(lg);
+  const conn = await lg.waitFor((e) => e.event === 'connected', (CONNECT_WAIT_S + 30) * 1000, 'connected');
+  if (conn.failed > 0) throw new Error(`${conn.failed} connections failed`);
+  // The service streams from the first subscription on; one that saturates starves its own
+  // handshakes. It is then measured on the clients it accepted, and the shortfall is logged.
+  if (conn.pending > 0) log(`${label}: only ${conn.open}/${cfg.clients} clients connected after ${CONNECT_WAIT_S} s; measuring those`);
+  const cpu0 = cpuSeconds();
+  const t0 = performance.now();
+  const res = await lg.waitFor((e) => e.event === 'result', timeout * 1000 + 5000, 'result');
+  const serverCpuPct = (100 * (cpuSeconds() - cpu0)) / ((performance.now() - t0) / 1000);
+  const rss = rssBytes();
+  if (res.error) throw new Error(`load generator: ${res.error}`);
+  return {
+    deliveriesPerSec: res.msgs_per_s,
+    quotesPerSec: res.items_per_s,
+    bytesPerSec: res.bytes / Math.max(res.window_s, 1e-9),
+    latencyUs: res.latency_us,
+    serverCpuPct,
+    serverRssBytes: rss,
+    genCpuPct: res.window_cpu_pct ?? res.cpu_pct,
+    clientsConnected: conn.open,
+  };
 }

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { openClient, quotesOf, spawnCli, waitForListening, type SpawnedCli, type TestClient } from '../helpers/server.js';
 import { Redis } from 'ioredis';
 import { RedisServer } from '../helpers/redis.js';
+import { waitFor } from '../helpers/events.js';
 
 const children: SpawnedCli[] = [];
 after(() => {
@@ -45,16 +46,6 @@ async function getJson(url: string): Promise<{ status: number; body: Record<stri
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }
 
-/** Polls something a process reports until it holds (bounded; no fixed sleep decides the outcome). */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Every (symbol, seq) a client saw within one epoch must be strictly increasing per symbol. */
 function assertSeqsIncrease(client: TestClient, label: string): number {

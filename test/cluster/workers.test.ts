@@ -1,6 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { openClient, quotesOf, spawnCli, type SpawnedCli, type TestClient, type WireMessage } from '../helpers/server.js';
+import { waitFor } from '../helpers/events.js';
 
 interface Health {
   status: string;
@@ -36,16 +37,6 @@ async function clientsOnTwoWorkers(url: string): Promise<Array<{ client: TestCli
   return [...byWorker.values()];
 }
 
-/** Polls a condition that a process reports (no fixed sleep: bounded by timeoutMs). */
-async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('serve --workers 2: one market, two processes', { timeout: 60_000 }, () => {
   test('both workers serve the same epoch, seqs and prices; a killed worker is replaced unnoticed', async () => {

@@ -58,3 +58,17 @@ export async function listenHttp(handler?: RequestListener): Promise<{ server: S
       }),
   };
 }
+
+/**
+ * Polls a condition that another process reports (an HTTP status, a count) until `probe` returns a
+ * value, and returns it. Bounded by `timeoutMs`; a probe that throws counts as "not yet".
+ */
+export async function waitFor<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 10_000, everyMs = 50): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}

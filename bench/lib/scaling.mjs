@@ -6,26 +6,17 @@
 // what the extra hop costs on the same core budget; server CPU is the sum over those processes.
 // Latency is quote ts (stamped by the simulator, in the ingest for redis) → receipt by the client:
 // it includes the simulator's 50 ms batching, the same for every topology, so compare differences.
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { readCpuSeconds, readRss, spawnPinned, sleep } from './proc.mjs';
-import { freePort, measureService, waitForPort, watchlists } from './service.mjs';
+import { childPids, freePort, measureService, sumOver, waitForPort, watchlists } from './service.mjs';
 
 export const TOPOLOGIES = ['in-process', 'redis', 'workers-2'];
 
-/** The pids of a process's children (the cluster workers of a primary). */
-function childPids(pid) {
-  try {
-    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
-  } catch {
-    return [];
-  }
-}
-
-const cpuOf = (pids) => pids.reduce((sum, pid) => { try { return sum + readCpuSeconds(pid); } catch { return sum; } }, 0);
-const rssOf = (pids) => pids.reduce((sum, pid) => { try { return sum + readRss(pid); } catch { return sum; } }, 0);
+const cpuOf = (pids) => sumOver(pids, readCpuSeconds);
+const rssOf = (pids) => sumOver(pids, readRss);
 
 /** Waits for a JSON log line of a spawned tickstream process (they log JSON to stdout). */
 function waitForLog(proc, msg, timeoutMs) {

@@ -3,7 +3,7 @@
 // simulator in-process with identical flags; 1,000 clients each subscribe to their
 // own 50-symbol watchlist through the upgrade URL (?symbols=...&interval=...).
 import net from 'node:net';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { spawnPinned, readRss, readCpuSeconds, sleep } from './proc.mjs';
@@ -55,7 +55,7 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
   const want = (names) => !servers || names.some((n) => servers.includes(n));
   if (want(['ws', 'ws-service'])) kinds.push('ws-service');
   if (want(['tickstream', 'tickstream-service'])) {
-    if (existsSync(cli)) kinds.push('tickstream-service');
+    if (existsSync(cli)) kinds.push('tickstream-service', 'tickstream-workers-2');
     else log('M5: tickstream-service skipped: dist/src/app/cli.js not built');
   }
   if (kinds.length === 0) return [];
@@ -71,15 +71,19 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
     const port = await freePort();
     const flags = ['--port', port, '--host', '127.0.0.1', '--symbols', cfg.symbols, '--ticks-per-second', cfg.ticksPerSecond,
       '--seed', 1, '--interval', interval, '--log-level', 'warn'].map(String);
-    const args = kind === 'tickstream-service'
-      ? [cli, 'serve', ...flags]
-      : [join(benchDir, 'servers/ws-quote-service.mjs'), ...flags];
+    // --workers 2: the primary runs the feed, two workers serve; same core budget (CPU 0) as the others.
+    const workers = kind === 'tickstream-workers-2';
+    const args = kind === 'ws-service'
+      ? [join(benchDir, 'servers/ws-quote-service.mjs'), ...flags]
+      : [cli, 'serve', ...flags, ...(workers ? ['--workers', '2', '--log-level', 'info', '--log-format', 'json'] : [])];
     const proc = spawnPinned(0, process.execPath, args, { cwd: rootDir, env: { ...process.env, NODE_ENV: 'production' } });
+    const pids = () => [proc.pid, ...childPids(proc.pid)];
     let lg;
     try {
-      await waitForPort(port, proc, 20000);
+      if (workers) await proc.waitFor((e) => e.msg === 'cluster listening', 20000, 'cluster listening');
+      else await waitForPort(port, proc, 20000);
       return await measureService({ runner, port, pathsFile, cfg, measureS: interval > 0 ? Math.max(cfg.measure, 5) : cfg.measure,
-        cpuSeconds: () => readCpuSeconds(proc.pid), rssBytes: () => readRss(proc.pid), log, label: `M5 ${kind}`, started: (l) => (lg = l) });
+        cpuSeconds: () => sumOver(pids(), readCpuSeconds), rssBytes: () => sumOver(pids(), readRss), log, label: `M5 ${kind}`, started: (l) => (lg = l) });
     } finally {
       if (lg) await lg.stop();
       await proc.stop(3000, 'SIGTERM');
@@ -92,6 +96,26 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
   const perSecond = await measure('M5-1s', kinds, (k) => once(k, 1000));
   out.push([`M5 real service, 1 s interval: same load, each client gets one conflated batch per second (look at server CPU)`, perSecond]);
   return out;
+}
+
+/** The pids of a process's children (the cluster workers of a primary). */
+export function childPids(pid) {
+  try {
+    return readFileSync(`/proc/${pid}/task/${pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean).map(Number);
+  } catch {
+    return [];
+  }
+}
+
+/** A /proc reading summed over processes (one that has just exited counts 0). */
+export function sumOver(pids, read) {
+  let sum = 0;
+  for (const pid of pids) {
+    try {
+      sum += read(pid);
+    } catch { /* gone */ }
+  }
+  return sum;
 }
 
 /**

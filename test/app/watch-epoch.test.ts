@@ -1,5 +1,4 @@
 import { describe, test } from 'node:test';
-import assert from 'node:assert/strict';
 import { QuoteWatcher, type WatchOutput } from '../../src/app/watch.js';
 import { FakeFeed, makeQuote } from '../hub/fakes.js';
 import { startTestServer } from '../helpers/server.js';

@@ -50,7 +50,12 @@ export class ClusterPrimary {
     this.options = options;
     this.logger = options.logger;
     this.stream = options.feed === null ? null : new FeedStream(options.feed, { logger: options.logger.child({ component: 'stream' }) });
-    this.fanout = this.stream === null ? null : new ClusterFanout(this.stream);
+    this.fanout =
+      this.stream === null
+        ? null
+        : new ClusterFanout(this.stream, (worker) =>
+            this.logger.warn({ worker: worker.id, pid: worker.process.pid }, 'worker fell behind the stream; sent it the current state'),
+          );
   }
 
   async start(): Promise<void> {

@@ -19,14 +19,14 @@ const MAX_IN_FLIGHT = 256;
 export class WorkerStreamSink implements StreamSink {
   private readonly worker: Worker;
   private readonly state: () => StreamSnapshot;
+  private readonly onResync: (worker: Worker) => void;
   private inFlight = 0;
   private lagging = false;
-  /** Times this worker fell behind and was resynchronised. */
-  resyncs = 0;
 
-  constructor(worker: Worker, state: () => StreamSnapshot) {
+  constructor(worker: Worker, state: () => StreamSnapshot, onResync: (worker: Worker) => void) {
     this.worker = worker;
     this.state = state;
+    this.onResync = onResync;
   }
 
   reset(snapshot: StreamSnapshot): void {
@@ -60,7 +60,7 @@ export class WorkerStreamSink implements StreamSink {
     this.inFlight--;
     if (this.inFlight === 0 && this.lagging) {
       this.lagging = false;
-      this.resyncs++;
+      this.onResync(this.worker);
       this.reset(this.state());
     }
   }
@@ -70,15 +70,18 @@ export class WorkerStreamSink implements StreamSink {
 export class ClusterFanout {
   private readonly stream: FeedStream;
   private readonly sinks = new Map<Worker, WorkerStreamSink>();
+  private readonly onResync: (worker: Worker) => void;
 
-  constructor(stream: FeedStream) {
+  /** `onResync`: a worker fell behind and was sent the current state (worth a log line). */
+  constructor(stream: FeedStream, onResync: (worker: Worker) => void = () => {}) {
     this.stream = stream;
+    this.onResync = onResync;
   }
 
   /** The worker gets the current state at once, then every event. */
   add(worker: Worker): void {
     if (this.sinks.has(worker)) return;
-    const sink = new WorkerStreamSink(worker, () => this.stream.state.snapshot());
+    const sink = new WorkerStreamSink(worker, () => this.stream.state.snapshot(), this.onResync);
     this.sinks.set(worker, sink);
     this.stream.addSink(sink);
   }
@@ -88,11 +91,5 @@ export class ClusterFanout {
     if (sink === undefined) return;
     this.sinks.delete(worker);
     this.stream.removeSink(sink);
-  }
-
-  get resyncs(): number {
-    let n = 0;
-    for (const sink of this.sinks.values()) n += sink.resyncs;
-    return n;
   }
 }

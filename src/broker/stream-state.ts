@@ -53,10 +53,6 @@ export class StreamState {
     return [...this.infos.values()];
   }
 
-  info(symbol: string): SymbolInfo | undefined {
-    return this.infos.get(symbol);
-  }
-
   last(symbol: string): StreamQuote | undefined {
     return this.latest.get(symbol);
   }

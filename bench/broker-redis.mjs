@@ -3,14 +3,18 @@
 // one RedisStreamSource process, synthetic batches, bounded in count and time. Prints quotes/s end to
 // end and the CPU time each process spent (from /proc/PID/stat).
 //
-//   npm run build && node bench/broker-redis.mjs [--quotes 5000000] [--batch 1000] [--symbols 10000] [--seconds 60]
+//   npm run build && node bench/broker-redis.mjs [--quotes 5000000] [--batch 1000] [--symbols 10000] [--seconds 60] [--lag 400000]
 //   TICKSTREAM_DIST=/tmp/dist node bench/broker-redis.mjs      (a private build instead of dist/)
 //   BENCH_CPU_PROF=/tmp/prof node bench/broker-redis.mjs       (a .cpuprofile per child process)
 //   BENCH_NODE_FLAGS='--max-semi-space-size=64' node bench/broker-redis.mjs   (node flags of both children)
 //
 // The publisher is driven as fast as Redis acknowledges: it keeps at most --inflight quotes written
 // and not yet acknowledged (the publisher's own bound is far larger), so the figure is the
-// pipeline's steady rate rather than the speed of filling a socket buffer.
+// pipeline's steady rate rather than the speed of filling a socket buffer. It also stays at most
+// --lag quotes ahead of what the edge delivered (the edge reports its progress): an edge that falls
+// further behind than the stream holds (MAXLEN ~ 2000 entries of up to 500 quotes) is reset, as it
+// would be in production, so the figure is the rate an edge keeps up with, not the publisher's alone
+// ("publisher side" is printed too). An edge reset during the run ends it with an error.
 import { spawn, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -33,6 +37,7 @@ const opts = {
   symbols: option('symbols', 10_000),
   seconds: option('seconds', 60),
   inflight: option('inflight', 100_000),
+  lag: option('lag', 400_000),
 };
 
 async function load(name) {
@@ -42,8 +47,15 @@ async function load(name) {
 }
 
 const say = (obj) => process.stdout.write(JSON.stringify(obj) + '\n');
-const commands = createInterface({ input: process.stdin });
-const nextCommand = () => new Promise((r) => commands.once('line', r));
+// Lines from the orchestrator: 'delivered N' (the edge's progress, for the publisher), or a command.
+let delivered = 0;
+let commandWaiter = null;
+createInterface({ input: process.stdin }).on('line', (line) => {
+  if (line.startsWith('delivered ')) delivered = Number(line.slice(10));
+  else commandWaiter?.(line);
+});
+const nextCommand = () => new Promise((r) => (commandWaiter = r));
+const PROGRESS_EVERY = 50_000;
 
 // ---------------------------------------------------------------- publisher child
 async function publisherRole(url) {
@@ -63,7 +75,7 @@ async function publisherRole(url) {
   let sent = 0;
   let k = 0;
   while (sent < opts.quotes) {
-    if (publisher.health().details.inflightQuotes > opts.inflight) {
+    if (publisher.health().details.inflightQuotes > opts.inflight || (opts.lag > 0 && sent - delivered > opts.lag)) {
       await new Promise((r) => setTimeout(r, 1));
       continue;
     }
@@ -84,6 +96,7 @@ async function publisherRole(url) {
   }
   while (publisher.health().details.offset < state.offset) await new Promise((r) => setTimeout(r, 1));
   say({ done: true, ms: performance.now() - started, ...publisher.counters() });
+  await nextCommand(); // the orchestrator reads our CPU time first
   await publisher.stop();
   process.exit(0);
 }
@@ -95,19 +108,23 @@ async function sourceRole(url) {
   let expected = 0;
   let broken = 0;
   let first = 0;
+  let resets = 0;
   const source = new RedisStreamSource({ url, staleAfterMs: 60_000 });
   await source.start({
     reset: (s) => {
       expected = s.offset + 1;
-      say({ ready: true, offset: s.offset });
+      say(resets++ === 0 ? { ready: true, offset: s.offset } : { reset: true, offset: s.offset, count });
     },
     quotes: (batch) => {
       if (count === 0) first = performance.now();
       for (const q of batch) if (q.offset !== expected++) broken++;
+      if (Math.floor((count + batch.length) / PROGRESS_EVERY) > Math.floor(count / PROGRESS_EVERY)) say({ progress: count + batch.length });
       count += batch.length;
       if (count >= opts.quotes) {
         say({ done: true, count, broken, ms: performance.now() - first, resyncs: source.resyncs });
-        void source.stop().then(() => process.exit(0));
+        void nextCommand() // the orchestrator reads our CPU time first
+          .then(() => source.stop())
+          .then(() => process.exit(0));
       }
     },
     universe: () => undefined,
@@ -135,7 +152,7 @@ function freePort() {
   });
 }
 
-function child(role, url) {
+function child(role, url, onMessage = () => false) {
   const profile = process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : [];
   const flags = (process.env.BENCH_NODE_FLAGS ?? '').split(' ').filter(Boolean);
   const proc = spawn(process.execPath, [...flags, ...profile, fileURLToPath(import.meta.url), '--role', role, '--url', url, ...process.argv.slice(2)], {
@@ -151,6 +168,7 @@ function child(role, url) {
     } catch {
       return process.stderr.write(`[${role}] ${line}\n`);
     }
+    if (onMessage(msg)) return;
     const i = waiting.findIndex((w) => w.key in msg);
     if (i >= 0) waiting.splice(i, 1)[0].resolve(msg);
     else seen.push(msg);
@@ -196,7 +214,15 @@ async function orchestrate() {
     const publisher = child('publisher', url);
     procs.push(publisher.proc);
     await within(10_000, publisher.next('ready'), 'publisher');
-    const source = child('source', url);
+    let edgeReset = null;
+    const edgeWasReset = new Promise((_, reject) => (edgeReset = reject));
+    edgeWasReset.catch(() => undefined);
+    const source = child('source', url, (msg) => {
+      if ('progress' in msg) publisher.send(`delivered ${msg.progress}`);
+      else if ('reset' in msg) edgeReset(new Error(`the edge fell behind what the stream holds and was reset after ${msg.count} quotes (lower --lag)`));
+      else return false;
+      return true;
+    });
     procs.push(source.proc);
     await within(10_000, source.next('ready'), 'source');
 
@@ -204,12 +230,16 @@ async function orchestrate() {
     const started = performance.now();
     publisher.send('go');
     const limit = opts.seconds * 1000;
-    const [pubDone, srcDone] = await within(limit, Promise.all([publisher.next('done'), source.next('done')]), 'the run');
+    const [pubDone, srcDone] = await within(limit, Promise.race([Promise.all([publisher.next('done'), source.next('done')]), edgeWasReset]), 'the run');
     const wall = performance.now() - started;
     const after = { pub: cpuMs(publisher.proc.pid), src: cpuMs(source.proc.pid), redis: cpuMs(redis.pid) };
+    publisher.send('quit');
+    source.send('quit');
 
     const rate = (opts.quotes / wall) * 1000;
-    console.log(`broker-redis: ${opts.quotes.toLocaleString('en')} quotes, batches of ${opts.batch}, ${opts.symbols} symbols, ${opts.inflight} in flight at most`);
+    console.log(
+      `broker-redis: ${opts.quotes.toLocaleString('en')} quotes, batches of ${opts.batch}, ${opts.symbols} symbols, ${opts.inflight} in flight at most, ${opts.lag ? `${opts.lag} ahead of the edge at most` : 'not held back by the edge'}`,
+    );
     console.log(`  end to end   ${Math.round(rate).toLocaleString('en')} quotes/s  (${(wall / 1000).toFixed(2)} s wall; publisher side ${(pubDone.ms / 1000).toFixed(2)} s)`);
     console.log(`  delivered    ${srcDone.count.toLocaleString('en')} quotes, ${srcDone.broken} out of order, ${srcDone.resyncs} snapshot reads`);
     for (const [name, key] of [['publisher', 'pub'], ['source', 'src'], ['redis-server', 'redis']]) {
@@ -217,6 +247,9 @@ async function orchestrate() {
       console.log(`  cpu ${name.padEnd(13)}${(ms / 1000).toFixed(2)} s  (${Math.round((ms / wall) * 100)}% of one core, ${((ms * 1000) / opts.quotes).toFixed(2)} µs/quote)`);
     }
     console.log(JSON.stringify({ bench: 'broker-redis', ...opts, wallMs: Math.round(wall), quotesPerSecond: Math.round(rate), cpuMs: Object.fromEntries(Object.keys(after).map((k) => [k, after[k] - before[k]])) }));
+    // Let them exit on their own (a .cpuprofile is written at exit), bounded.
+    const exited = (p) => (p.exitCode !== null || p.signalCode !== null ? Promise.resolve() : new Promise((r) => p.once('exit', r)));
+    await within(10_000, Promise.all([exited(publisher.proc), exited(source.proc)]), 'the children to exit').catch(() => undefined);
   } finally {
     cleanup();
   }

@@ -1,5 +1,6 @@
 import type { FeedStatus } from '../market/feed.js';
 import type { SymbolInfo } from '../market/quote.js';
+import { encodeRow, encodeRows, readRows } from './redis-rows.js';
 import type { StreamQuote, StreamSnapshot } from './stream.js';
 
 /**
@@ -13,14 +14,19 @@ import type { StreamQuote, StreamSnapshot } from './stream.js';
  *   d  payload JSON (absent for h and r)
  * A batch's payload is an array of rows in a fixed field order (QUOTE_FIELDS, then the quote's offset),
  * not of objects: about half the bytes, and no per-quote key strings for Redis to store and for edges
- * to parse. The offsets in the rows must follow `o` one by one (checked when decoding).
+ * to parse. The offsets in the rows must follow `o` one by one (checked when decoding). A symbol's
+ * value in the `last` hash is such a row too.
  *
  * Decoding trusts nothing: a malformed entry or value throws BrokerCodecError (the source counts and
  * skips it) instead of handing half-valid quotes to the hub.
  */
 
-/** Bumped when the encoding changes incompatibly; written to meta.v, checked by edges. */
-export const BROKER_FORMAT_VERSION = '1';
+/**
+ * Bumped when the encoding changes incompatibly; written to meta.v, checked by edges.
+ * 2: `last` is written at intervals, complete up to meta.lastOffset (a v1 edge would take it as
+ * complete up to meta.offset and miss the quotes in between).
+ */
+export const BROKER_FORMAT_VERSION = '2';
 
 /** Field order of a quote row (the quote's stream offset follows as a 14th value). */
 export const QUOTE_FIELDS = ['symbol', 'last', 'bid', 'ask', 'open', 'high', 'low', 'prevClose', 'change', 'changePct', 'volume', 'ts', 'seq'] as const;
@@ -42,50 +48,26 @@ export type BrokerEntry =
   | (EntryHead & { readonly kind: 'reset' });
 
 // ---------------------------------------------------------------------------------------------
-// Encoding (publisher side). Hot path: one call per batch, string building without temporaries.
+// Encoding (publisher side). Hot path: one call per batch.
 
 /**
- * A quote row: its fields in QUOTE_FIELDS order, then its offset. JSON.stringify of a small array
- * is the fastest encoding measured (faster than concatenating the numbers by hand, whose result is
- * a rope V8 must flatten again before the socket write), writes NaN/Infinity as null (so the entry
- * is rejected, never mis-read) and yields one flat string used twice: in the stream entry and as the
- * symbol's value in `last`.
+ * The fields of the stream entries of a batch (its quotes must have consecutive offsets, as
+ * FeedStream stamps them), `perEntry` quotes each at most. The payload is a Buffer (redis-rows.ts:
+ * the text JSON.stringify would make, at half the cost); NaN and Infinity are written as null, so
+ * such an entry is rejected, never mis-read.
  */
-function quoteRow(q: StreamQuote): string {
-  return JSON.stringify([q.symbol, q.last, q.bid, q.ask, q.open, q.high, q.low, q.prevClose, q.change, q.changePct, q.volume, q.ts, q.seq, q.offset]);
-}
-
-/** A batch encoded once for both places it goes. */
-export interface EncodedBatch {
-  /** Stream entries' fields, `perEntry` quotes each at most, consecutive. */
-  readonly entries: string[][];
-  /** HSET arguments of `last`: each symbol's latest quote of the batch. */
-  readonly last: string[];
-}
-
-/** Encodes a batch (its quotes must have consecutive offsets, as FeedStream stamps them). */
-export function encodeBatch(epoch: string, quotes: readonly StreamQuote[], perEntry: number): EncodedBatch {
-  const rows = new Array<string>(quotes.length);
-  for (let i = 0; i < quotes.length; i++) rows[i] = quoteRow(quotes[i]!);
-  const entries: string[][] = [];
-  for (let i = 0; i < rows.length; i += perEntry) {
-    const d = `[${(i === 0 && rows.length <= perEntry ? rows : rows.slice(i, i + perEntry)).join(',')}]`;
-    entries.push(['t', 'b', 'e', epoch, 'o', String(quotes[i]!.offset), 'd', d]);
+export function encodeBatchEntries(epoch: string, quotes: readonly StreamQuote[], perEntry: number): (string | Buffer)[][] {
+  const entries: (string | Buffer)[][] = [];
+  for (let start = 0; start < quotes.length; start += perEntry) {
+    const d = encodeRows(quotes, start, Math.min(quotes.length, start + perEntry));
+    entries.push(['t', 'b', 'e', epoch, 'o', String(quotes[start]!.offset), 'd', d]);
   }
-  const last: string[] = [];
-  const seen = new Set<string>();
-  for (let i = quotes.length - 1; i >= 0; i--) {
-    const symbol = quotes[i]!.symbol;
-    if (seen.has(symbol)) continue;
-    seen.add(symbol);
-    last.push(symbol, rows[i]!);
-  }
-  return { entries, last };
+  return entries;
 }
 
-/** Entry fields of a batch as one entry. */
+/** Entry fields of a batch as one entry, as text (as ioredis reads them back). */
 export function encodeBatchEntry(epoch: string, quotes: readonly StreamQuote[]): string[] {
-  return encodeBatch(epoch, quotes, quotes.length).entries[0]!;
+  return encodeBatchEntries(epoch, quotes, quotes.length)[0]!.map(String);
 }
 
 export function encodeUniverseEntry(epoch: string, offset: number, added: readonly SymbolInfo[], removed: readonly string[]): string[] {
@@ -106,7 +88,7 @@ export function encodeResetEntry(epoch: string, offset: number): string[] {
 
 /** Value of `last[symbol]`: the quote row (its offset included). */
 export function encodeLastValue(q: StreamQuote): string {
-  return quoteRow(q);
+  return encodeRow(q);
 }
 
 export function encodeStatus(status: FeedStatus): string {
@@ -223,6 +205,10 @@ export function decodeEntry(fields: readonly string[]): BrokerEntry {
   switch (kind) {
     case 'b': {
       if (offset < 1) throw new BrokerCodecError('batch entry with first offset 0');
+      const d = f.get('d');
+      const read = d === undefined ? null : readRows(d, offset);
+      if (read !== null) return { kind: 'batch', epoch, offset, quotes: read };
+      // Not in the form the publisher writes: JSON.parse takes it, or says precisely what is wrong.
       const rows = data();
       if (!Array.isArray(rows) || rows.length === 0) throw new BrokerCodecError('batch entry payload is not a non-empty array');
       const quotes = (rows as unknown[]).map((row, i) => decodeRow(row, offset + i, `batch entry row ${i}`));
@@ -246,9 +232,12 @@ export function decodeEntry(fields: readonly string[]): BrokerEntry {
   }
 }
 
-/** Hash fields of meta for a stream at `offset`. */
+/**
+ * Hash fields of meta for a stream at `offset` whose `last` hash is complete there too (a full state):
+ * later writes move `offset` with every batch and `lastOffset` with every write of `last`.
+ */
 export function encodeMeta(epoch: string, offset: number, status: FeedStatus, at: number): string[] {
-  return ['v', BROKER_FORMAT_VERSION, 'epoch', epoch, 'offset', String(offset), 'status', encodeStatus(status), 'at', String(at)];
+  return ['v', BROKER_FORMAT_VERSION, 'epoch', epoch, 'offset', String(offset), 'lastOffset', String(offset), 'status', encodeStatus(status), 'at', String(at)];
 }
 
 /** The state keys as HGETALL returns them. */
@@ -258,8 +247,18 @@ export interface StateHashes {
   readonly last: Readonly<Record<string, string>>;
 }
 
-/** The snapshot the state keys hold, or null when no ingest has written one (empty meta). */
-export function decodeSnapshot(hashes: StateHashes): StreamSnapshot | null {
+/**
+ * What the state keys hold. `universe` and `status` are those at `offset`; `quotes` (the `last` hash)
+ * hold every symbol's latest quote up to `lastOffset` at least (some may be newer), and the stream
+ * holds the quotes of (lastOffset, offset]: SnapshotReplay (redis-snapshot.ts) makes the snapshot at
+ * `offset` of the two.
+ */
+export interface StoredState extends StreamSnapshot {
+  readonly lastOffset: number;
+}
+
+/** The state the keys hold, or null when no ingest has written one (empty meta). */
+export function decodeState(hashes: StateHashes): StoredState | null {
   const { meta } = hashes;
   if (Object.keys(meta).length === 0) return null;
   if (meta.v !== BROKER_FORMAT_VERSION) {
@@ -268,6 +267,8 @@ export function decodeSnapshot(hashes: StateHashes): StreamSnapshot | null {
   const epoch = meta.epoch;
   if (epoch === undefined || epoch === '') throw new BrokerCodecError('meta has no epoch');
   const offset = parseOffset(meta.offset, 'meta offset');
+  const lastOffset = parseOffset(meta.lastOffset, 'meta lastOffset');
+  if (lastOffset > offset) throw new BrokerCodecError(`meta lastOffset ${lastOffset} is beyond meta offset ${offset}`);
   const status = decodeStatus(meta.status ?? '', 'meta status');
   const universe = Object.entries(hashes.universe).map(([symbol, text]) => {
     const info = decodeSymbolInfo(text, `universe entry of ${symbol}`);
@@ -278,5 +279,5 @@ export function decodeSnapshot(hashes: StateHashes): StreamSnapshot | null {
   for (const q of quotes) {
     if (q.offset > offset) throw new BrokerCodecError(`last value of ${q.symbol} has offset ${q.offset} beyond meta offset ${offset}`);
   }
-  return { epoch, offset, universe, quotes, status };
+  return { epoch, offset, lastOffset, universe, quotes, status };
 }

@@ -7,11 +7,11 @@ export interface BrokerKeys {
   readonly prefix: string;
   /** Redis Stream: one entry per quote batch, universe change, status change, heartbeat, reset. */
   readonly stream: string;
-  /** Hash symbol → latest quote (row encoding + offset), consistent with meta.offset. */
+  /** Hash symbol → latest quote (row encoding + offset), complete up to meta.lastOffset (written at intervals). */
   readonly last: string;
   /** Hash symbol → SymbolInfo JSON. */
   readonly universe: string;
-  /** Hash: v (format), epoch, offset, status (JSON), at (ms of the last write by the ingest). */
+  /** Hash: v (format), epoch, offset (the stream's), lastOffset (`last`'s), status (JSON), at (ms of the last write by the ingest). */
   readonly meta: string;
 }
 

@@ -5,9 +5,10 @@
  * ## Keys (prefix `tickstream` by default, so several markets can share one Redis)
  *   {prefix}:stream    Redis Stream, one entry per quote BATCH (never per quote), universe change,
  *                      status change, heartbeat, or reset (entry format: redis-codec.ts)
- *   {prefix}:last      hash symbol → latest quote (with its offset)
+ *   {prefix}:last      hash symbol → latest quote (with its offset), complete up to meta.lastOffset
  *   {prefix}:universe  hash symbol → SymbolInfo JSON
- *   {prefix}:meta      hash v (format), epoch, offset, status, at (ms of the ingest's last write)
+ *   {prefix}:meta      hash v (format), epoch, offset (the stream's), lastOffset (the `last` hash's),
+ *                      status, at (ms of the ingest's last write)
  *
  * ## Why Streams, not pub/sub (or sharded pub/sub)
  * Pub/sub is fire-and-forget: a subscriber that blinks (network hiccup, Redis failover, GC pause,
@@ -21,14 +22,33 @@
  * with plain XREAD (no consumer group: groups share entries out among readers, edges each need all).
  *
  * ## Ordering and consistency
- * One connection, one MULTI per write, so Redis applies writes in the order the feed produced them.
- * A batch's MULTI holds its XADD(s), the HSET of each symbol's latest value into `last` and
- * `meta.offset`: state keys and stream never disagree, and an edge reads a snapshot (universe, last,
- * meta, id of the newest entry) in one MULTI and then XREADs after that id: nothing is missed or
- * applied twice between the two. Offsets are consecutive per quote (a batch entry carries its first
- * offset, each row its own), so an edge detects any gap and any repeat by arithmetic. Entry ids are
- * left to Redis (`*`): time-ordered ids also give edges their lag, and the stream is never deleted
- * (not even for a new epoch) so ids only grow and an edge reading "after id X" never misses one.
+ * One connection, one MULTI per write, so Redis applies writes in the order the feed produced them,
+ * and each write's XADD(s) and the state keys they imply (`meta.offset`; universe, status) change
+ * together. Offsets are consecutive per quote (a batch entry carries its first offset, each row its
+ * own), so an edge detects any gap and any repeat by arithmetic. Entry ids are left to Redis (`*`):
+ * time-ordered ids also give edges their lag, and the stream is never deleted (not even for a new
+ * epoch) so ids only grow and an edge reading "after id X" never misses one.
+ *
+ * ## `last` is written at intervals; an edge's snapshot replays the stream after it
+ * Writing every symbol of every batch into `last` cost about half of the publisher's time. Instead
+ * the publisher keeps the latest quote of each symbol and writes those quoted since the previous
+ * write of `last` at most every `lastEveryMs` (100 ms), in the MULTI of the write of that moment,
+ * with `meta.lastOffset` = the stream offset `last` is then complete up to. It also writes it as soon
+ * as maxLen / 4 entries were added since (so what `last` lacks is always well inside the stream), on
+ * its own when the market went quiet (a timer, within lastEveryMs of the last quote), right after the
+ * buffered writes of a reconnect, at a republish (the full state: lastOffset = offset) and at stop().
+ * A symbol removed from the universe is removed from `last` by that write and never written back.
+ *
+ * An edge reads, in one MULTI, universe, `last`, meta and the newest `snapshotPage` (100) entries; if
+ * those do not reach back to lastOffset + 1 it pages further back with XREVRANGE from the oldest id
+ * read (entries never change, so later pages are what the MULTI would have read). It applies the
+ * quotes of (lastOffset, offset] in stream order on top of `last` (a newer seq wins, as StreamState
+ * does: `last` may already hold newer values after a resend), and symbol removals of that range,
+ * then resets its sink with the state at meta.offset, every symbol's latest value, and XREADs after
+ * the newest entry of the MULTI: nothing is missed or applied twice between the two, and the sink's
+ * contract (stream.ts) is unchanged. If the stream no longer holds (lastOffset, offset] (trimmed, or a
+ * malformed entry in it), the edge logs it, waits 100 ms and reads the snapshot again; the
+ * publisher's next write of `last` moves lastOffset past the hole (redis-snapshot.ts).
  *
  * ## Loss during a disconnect
  * ioredis's offline queue is off (it would grow without bound and replay blindly). While Redis is
@@ -38,7 +58,10 @@
  * Otherwise (Redis restarted empty, failed over to a replica behind us, or the buffer overflowed) it
  * republishes the whole current state from the FeedStream (a reset entry) and continues; edges see the
  * reset and resynchronise (same epoch: only newer quotes are taken). Nothing is lost silently; during
- * the outage edges keep serving the last values and turn `stale` after 3 s.
+ * the outage edges keep serving the last values and turn `stale` after 3 s. A write in doubt that
+ * carried `last` values is resent with them, in order, so `last` never goes back to an older state
+ * once everything is applied; `last` is then written at once, as the buffered writes widened what
+ * edges must replay.
  *
  * ## Memory and the bounded recovery window
  * The stream is capped with `XADD MAXLEN ~ maxLen` (default 2,000 entries) and a batch larger than
@@ -46,17 +69,25 @@
  * most about maxLen × maxQuotesPerEntry × 100 bytes (measured: ~100 bytes per quote in a stream
  * entry), i.e. ≈ 100 MB, plus one value per symbol in `last` and `universe`. The recovery window
  * (how long an edge may be away and still resume without a reset) is maxLen / entries per second:
- * at the simulator's default 20 batches/s that is 100 s; a feed with batches over 500 quotes writes
- * more entries per second and shortens it (raise maxLen for such a feed, memory grows with it).
- * An edge that was away longer gets a snapshot reset, never a partial history. `~` lets Redis trim
- * whole internal nodes, which keeps XADD O(1).
+ * 100 s at 20 batches/s of up to 500 quotes; 20 s for the simulator at 50,000 ticks/s over 2,000
+ * symbols (2,500-quote batches every 50 ms: 100 entries/s); 2 s at 500,000 quotes/s (1,000 entries/s).
+ * A feed that fast needs a larger maxLen for edges to ride out a blip (memory grows with it). An edge
+ * that was away longer gets a snapshot reset, never a partial history. `~` lets Redis trim whole
+ * internal nodes, which keeps XADD O(1).
+ * What a snapshot replays is what `last` lacks: at most lastEveryMs of quotes (100 ms: 5,000 quotes
+ * at 50,000/s, 50,000 at 500,000/s, ~10 and ~100 entries) and never more than maxLen / 4 entries, far
+ * inside the stream; the publisher holds one quote per symbol for it (bounded by the universe).
  *
  * ## Cost
- * Each batch is encoded once (JSON rows, reused as the `last` values). Per quote the publisher spends
- * most of its time writing `last`: with it, one publisher process reaches ~250k quotes/s end to end
- * on a 2-vCPU machine (bench/broker-redis.mjs); without it ~420k. `last` is what lets a new edge
- * start from one consistent MULTI read, so it stays; the dedupe per batch makes it cheaper the more
- * often symbols repeat within a batch.
+ * A batch is encoded once, when handed over, straight into bytes (redis-rows.ts: the JSON rows
+ * JSON.stringify would write, at about half its cost, and a Buffer ioredis sends as it is); only the
+ * symbols quoted since the previous write of `last` are encoded again for it, once per lastEveryMs. Edges read the rows back with a reader for exactly that form (JSON.parse for anything else),
+ * at about half the cost of JSON.parse and its garbage. Measured with bench/broker-redis.mjs on a
+ * 2-vCPU machine, one ingest → Redis → one edge sharing those 2 vCPUs, the edge keeping up: about
+ * 680k quotes/s with 10,000 symbols in batches of 1,000, 870k with 2,000 symbols in batches of 2,500
+ * (the simulator's shape), 830k with 500 symbols; per quote the publisher spends 0.9-1.4 µs, the edge
+ * ~0.9 µs, Redis ~0.3 µs (the machine's speed drifts by up to a third between sessions). With `last`
+ * written per batch and JSON.stringify / JSON.parse rows it was 250-285k, the publisher ~4 µs/quote.
  *
  * ## Liveness
  * When nothing else was written for half a heartbeat period, a heartbeat entry (1 s) tells edges that
@@ -67,7 +98,7 @@ import type { SymbolInfo } from '../market/quote.js';
 import { BrokerLink, type BrokerLogger } from './redis-connection.js';
 import { brokerKeys, type BrokerKeys } from './redis-keys.js';
 import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
-import { addFullState, addWrite, writeOffset, writeQuotes, type Write, type WriteLimits } from './redis-writes.js';
+import { addFullState, addWrite, batchWrite, writeEntries, writeOffset, writeQuotes, type LastFlush, type Write, type WriteLimits } from './redis-writes.js';
 import type { SourceHealth, StreamQuote, StreamSink, StreamSnapshot } from './stream.js';
 
 export interface RedisPublisherOptions {
@@ -86,6 +117,11 @@ export interface RedisPublisherOptions {
   readonly maxQuotesPerEntry?: number;
   /** Heartbeat period. Default 1000 ms. */
   readonly heartbeatMs?: number;
+  /**
+   * `last` is written at most this often (with the write of that moment), with the latest quote of
+   * each symbol quoted since; edges replay the stream after it. Default 100 ms.
+   */
+  readonly lastEveryMs?: number;
   /** Bound of the pending buffer while Redis is unreachable, in quotes. Default 200,000. */
   readonly maxPendingQuotes?: number;
   /** Bound of the pending buffer in age of its oldest write. Default 10,000 ms. */
@@ -126,6 +162,9 @@ export class RedisPublisher implements StreamSink {
   private readonly options: RedisPublisherOptions;
   private readonly limits: WriteLimits;
   private readonly heartbeatMs: number;
+  private readonly lastEveryMs: number;
+  /** `last` is also written once this many stream entries were added since it was (maxLen / 4). */
+  private readonly lastEveryEntries: number;
   private readonly maxPendingQuotes: number;
   private readonly maxPendingMs: number;
   private readonly logger: BrokerLogger | undefined;
@@ -137,6 +176,18 @@ export class RedisPublisher implements StreamSink {
   /** What Redis acknowledged. */
   private ackedEpoch = '';
   private ackedOffset = -1;
+  private ackedLastOffset = -1;
+  /**
+   * Latest quote of each symbol (since the last republish; removed symbols deleted: bounded by the
+   * universe). Those with an offset above flushedUpTo are what `last` lacks. One long-lived map:
+   * updating an entry costs a third of adding one to a fresh map per flush (measured).
+   */
+  private readonly latest = new Map<string, StreamQuote>();
+  /** Offset the latest write of `last` (sent, not necessarily acknowledged) makes it complete up to. */
+  private flushedUpTo = 0;
+  private flushedAt = 0;
+  private entriesSinceFlush = 0;
+  private lastTimer: NodeJS.Timeout | null = null;
   /** Writes not sent yet (Redis unreachable); bounded. */
   private pending: Write[] = [];
   private pendingQuotes = 0;
@@ -164,6 +215,8 @@ export class RedisPublisher implements StreamSink {
       maxQuotesPerEntry: positiveInt('maxQuotesPerEntry', options.maxQuotesPerEntry, 500),
     };
     this.heartbeatMs = positiveInt('heartbeatMs', options.heartbeatMs, 1000);
+    this.lastEveryMs = positiveInt('lastEveryMs', options.lastEveryMs, 100);
+    this.lastEveryEntries = Math.max(1, Math.floor(this.limits.maxLen / 4));
     this.maxPendingQuotes = positiveInt('maxPendingQuotes', options.maxPendingQuotes, 200_000);
     this.maxPendingMs = positiveInt('maxPendingMs', options.maxPendingMs, 10_000);
     this.logger = options.logger;
@@ -180,12 +233,17 @@ export class RedisPublisher implements StreamSink {
     this.heartbeat.unref();
   }
 
-  /** Waits (bounded) for the writes in flight, then quits. Writes still pending are reported and dropped. */
+  /**
+   * Writes `last` up to date, waits (bounded) for the writes in flight, then quits. Writes still
+   * pending are reported and dropped.
+   */
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
     if (this.heartbeat) clearInterval(this.heartbeat);
     if (this.retryTimer) clearTimeout(this.retryTimer);
+    if (this.lastTimer) clearTimeout(this.lastTimer);
+    if (this.mode === 'live' && this.offset > this.flushedUpTo) this.writeLast();
     if (this.inflight.length > 0 && this.link?.ready) {
       let timer: NodeJS.Timeout | undefined;
       await Promise.race([
@@ -216,6 +274,8 @@ export class RedisPublisher implements StreamSink {
       // Where Redis acknowledged the stream to be complete.
       epoch: this.ackedEpoch,
       offset: Math.max(0, this.ackedOffset),
+      // ... and where its `last` hash is (edges replay the stream from there).
+      lastOffset: Math.max(0, this.ackedLastOffset),
       reconnects: this.link?.reconnects ?? 0,
       batchesPublished: this.batchesPublished,
       quotesPublished: this.quotesPublished,
@@ -243,10 +303,15 @@ export class RedisPublisher implements StreamSink {
   quotes(batch: readonly StreamQuote[]): void {
     if (batch.length === 0) return;
     this.offset = batch[batch.length - 1]!.offset;
-    this.submit({ kind: 'batch', epoch: this.epoch, quotes: batch, last: this.offset });
+    if (this.stopped || this.needRepublish) return; // a republish will carry it (it reads the state then)
+    for (let i = 0; i < batch.length; i++) this.latest.set(batch[i]!.symbol, batch[i]!);
+    this.submit(batchWrite(this.epoch, batch, this.limits));
+    this.armLastTimer();
   }
 
   universe(added: readonly SymbolInfo[], removed: readonly string[]): void {
+    // The write removes them from `last`; a later write of `last` must not put them back.
+    for (const symbol of removed) this.latest.delete(symbol);
     this.submit({ kind: 'universe', epoch: this.epoch, offset: this.offset, added, removed });
   }
 
@@ -259,7 +324,9 @@ export class RedisPublisher implements StreamSink {
   private submit(w: Write): void {
     if (this.stopped || this.needRepublish) return; // a republish will carry it (it reads the state then)
     if (this.mode === 'live') {
-      this.send([w]);
+      const now = Date.now();
+      // `last` goes with the newest write only: `latest` reaches up to this.offset.
+      this.sendOne(w.kind !== 'heartbeat' && this.lastDue(now) ? { ...w, flush: this.takeFlush(now) } : w, now);
       return;
     }
     if (this.pending.length === 0) this.pendingSince = Date.now();
@@ -286,15 +353,48 @@ export class RedisPublisher implements StreamSink {
     this.pendingSince = 0;
   }
 
-  /** Sends writes, one MULTI each, pipelined on the connection. */
-  private send(writes: readonly Write[]): void {
-    const redis = this.link!.redis;
+  /** Sends a write as one MULTI, pipelined on the connection. */
+  private sendOne(w: Write, now: number): void {
+    const multi = this.link!.redis.multi();
+    addWrite(multi, this.keys, this.limits, w, now);
+    this.entriesSinceFlush += writeEntries(w);
+    this.track(w, now, multi.exec());
+  }
+
+  // --- the `last` hash ----------------------------------------------------------------------
+
+  /** Whether `last` should be written now: it lags, for lastEveryMs already or by many entries. */
+  private lastDue(now: number): boolean {
+    return this.offset > this.flushedUpTo && (now - this.flushedAt >= this.lastEveryMs || this.entriesSinceFlush >= this.lastEveryEntries);
+  }
+
+  /** The quotes `last` lacks, to be written with the newest write; `last` is then complete up to this.offset. */
+  private takeFlush(now: number): LastFlush {
+    const quotes: StreamQuote[] = [];
+    for (const q of this.latest.values()) if (q.offset > this.flushedUpTo) quotes.push(q);
+    const flush = { quotes, upTo: this.offset };
+    this.flushedUpTo = this.offset;
+    this.flushedAt = now;
+    this.entriesSinceFlush = 0;
+    return flush;
+  }
+
+  /** `last` on its own, when no write carried it in time (the market went quiet), after a resync, at stop. */
+  private writeLast(): void {
     const now = Date.now();
-    for (const w of writes) {
-      const multi = redis.multi();
-      addWrite(multi, this.keys, this.limits, w, now);
-      this.track(w, now, multi.exec());
-    }
+    this.sendOne({ kind: 'last', epoch: this.epoch, offset: this.offset, flush: this.takeFlush(now) }, now);
+  }
+
+  /** Makes sure `last` is written within lastEveryMs of a quote even if no other write follows. */
+  private armLastTimer(): void {
+    if (this.lastTimer !== null || this.stopped) return;
+    this.lastTimer = setTimeout(() => {
+      this.lastTimer = null;
+      if (this.mode !== 'live' || this.needRepublish || this.stopped) return; // resync or republish will
+      if (this.lastDue(Date.now())) this.writeLast();
+      else if (this.offset > this.flushedUpTo) this.armLastTimer(); // a write carried it meanwhile; newer quotes wait
+    }, Math.max(1, this.flushedAt + this.lastEveryMs - Date.now()));
+    this.lastTimer.unref();
   }
 
   private republish(): void {
@@ -304,6 +404,11 @@ export class RedisPublisher implements StreamSink {
     this.needRepublish = false;
     this.clearPending();
     const now = Date.now();
+    // The full state writes `last` complete at its offset.
+    this.latest.clear();
+    this.flushedUpTo = snapshot.offset;
+    this.flushedAt = now;
+    this.entriesSinceFlush = 0;
     const multi = this.link!.redis.multi();
     addFullState(multi, this.keys, this.limits, snapshot, now);
     this.track({ kind: 'reset', epoch: snapshot.epoch, offset: snapshot.offset }, now, multi.exec());
@@ -333,9 +438,11 @@ export class RedisPublisher implements StreamSink {
     this.inflightQuotes -= writeQuotes(w);
     this.ackedEpoch = w.epoch;
     this.ackedOffset = writeOffset(w);
+    if (w.kind === 'reset') this.ackedLastOffset = w.offset;
+    else if (w.flush !== undefined) this.ackedLastOffset = w.flush.upTo;
     if (w.kind === 'batch') {
       this.batchesPublished++;
-      this.quotesPublished += w.quotes.length;
+      this.quotesPublished += writeQuotes(w);
     } else if (w.kind === 'reset') {
       this.republishes++;
     }
@@ -344,7 +451,8 @@ export class RedisPublisher implements StreamSink {
 
   /**
    * A write failed (connection lost, or Redis refused it). Everything in flight is in doubt: it goes
-   * back in front of the pending writes, and the next resync finds out from meta what Redis holds.
+   * back in front of the pending writes (with the `last` values it carries), and the next resync
+   * finds out from meta what Redis holds.
    */
   private failed(generation: number, err: Error, connectionLost = false): void {
     if (generation !== this.generation) return; // already handled for this connection
@@ -405,7 +513,10 @@ export class RedisPublisher implements StreamSink {
       this.clearPending();
       this.mode = 'live';
       if (writes.length > 0) this.logger?.info({ writes: writes.length }, 'broker writable again; flushing buffered writes');
-      this.send(writes);
+      const now = Date.now();
+      for (const w of writes) this.sendOne(w, now);
+      // Then `last`, at once: the replay window edges need grew while Redis was away.
+      if (this.offset > this.flushedUpTo) this.writeLast();
     } catch (err) {
       if (generation === this.generation) this.failed(generation, err instanceof Error ? err : new Error(String(err)));
       if (this.mode === 'syncing') this.mode = 'down';
@@ -442,7 +553,7 @@ export class RedisPublisher implements StreamSink {
       return;
     }
     if (now - this.lastSentAt >= this.heartbeatMs / 2) {
-      this.send([{ kind: 'heartbeat', epoch: this.epoch, offset: this.offset }]);
+      this.sendOne({ kind: 'heartbeat', epoch: this.epoch, offset: this.offset }, now);
     }
   }
 }

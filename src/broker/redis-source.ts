@@ -1,15 +1,18 @@
 import type { FeedStatus } from '../market/feed.js';
-import { decodeEntry, decodeSnapshot, type BrokerEntry } from './redis-codec.js';
+import { decodeEntry, decodeState, type BrokerEntry, type StoredState } from './redis-codec.js';
 import { BrokerLink, type BrokerLogger } from './redis-connection.js';
 import { brokerKeys, type BrokerKeys } from './redis-keys.js';
+import { SnapshotReplay, type StreamItems } from './redis-snapshot.js';
 import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
-import type { SourceHealth, StreamSink, StreamSource } from './stream.js';
+import type { SourceHealth, StreamSink, StreamSnapshot, StreamSource } from './stream.js';
 
 /**
  * An edge's end of the Redis broker (design: redis-publisher.ts). It reads a consistent snapshot in one
- * MULTI (universe, last values, meta, id of the newest stream entry), resets the sink with it, then
- * follows the stream with XREAD BLOCK after that id on a connection of its own, so the snapshot reads
- * never wait behind a blocked XREAD and stop() can cut the blocked one at once.
+ * MULTI (universe, last values, meta, and the newest stream entries), completes `last` with the quotes
+ * the stream holds after meta.lastOffset (paging further back if needed: redis-snapshot.ts), resets
+ * the sink with the state at meta.offset, then follows the stream with XREAD BLOCK after the newest
+ * entry on a connection of its own, so the snapshot reads never wait behind a blocked XREAD and
+ * stop() can cut the blocked one at once.
  *
  * Entries are checked by offset: a batch continuing ours is delivered, one already seen is skipped
  * (only its unseen tail is delivered), and a gap, another epoch or a reset entry makes it read the
@@ -35,16 +38,23 @@ export interface RedisStreamSourceOptions {
   readonly blockMs?: number;
   /** Entries per XREAD. Default 50 (an entry holds up to 500 quotes). */
   readonly readCount?: number;
+  /**
+   * Stream entries read with the snapshot, and per further page back, to replay what `last` lacks
+   * (the quotes since the publisher last wrote it: lastEveryMs' worth). Default 100.
+   */
+  readonly snapshotPage?: number;
   /** Cap of the reconnect backoff. Default 1000 ms. */
   readonly maxRetryDelayMs?: number;
   readonly logger?: BrokerLogger;
   readonly metrics?: BrokerMetrics;
 }
 
-type StreamItems = [id: string, fields: string[]][];
-
 /** Pause after an error that is not a lost connection, so a persistent one does not spin. */
 const ERROR_PAUSE_MS = 1000;
+/** Pause before reading the snapshot again when the stream no longer held its replay window. */
+const SNAPSHOT_RETRY_MS = 100;
+/** A replay longer than this many entries is given up (and the snapshot read again). */
+const MAX_REPLAY_ENTRIES = 100_000;
 /** An XREAD BLOCK unanswered this long past its timeout means a dead connection. */
 const XREAD_GRACE_MS = 2000;
 const LOG_EVERY_MS = 10_000;
@@ -69,6 +79,10 @@ export class RedisStreamSource implements StreamSource {
   malformedEntries = 0;
   /** Snapshot reads delivered as resets (the first included). */
   resyncs = 0;
+  /** Quotes the snapshot reads took from the stream, on top of `last` (the ingest writes it at intervals). */
+  replayedQuotes = 0;
+  /** Snapshot reads given up because the stream no longer held what `last` lacked (read again). */
+  incompleteSnapshots = 0;
   /** Quotes skipped because their offset had been delivered already. */
   duplicateQuotes = 0;
   /** Entries of an epoch other than the broker's current one (a second ingest writing?), skipped. */
@@ -78,6 +92,7 @@ export class RedisStreamSource implements StreamSource {
   private readonly staleAfterMs: number;
   private readonly blockMs: number;
   private readonly readCount: number;
+  private readonly snapshotPage: number;
   private readonly logger: BrokerLogger | undefined;
   private cmd: BrokerLink | null = null;
   private reader: BrokerLink | null = null;
@@ -112,7 +127,8 @@ export class RedisStreamSource implements StreamSource {
     this.staleAfterMs = options.staleAfterMs ?? 3000;
     this.blockMs = options.blockMs ?? 1000;
     this.readCount = options.readCount ?? 50;
-    for (const [name, v] of [['staleAfterMs', this.staleAfterMs], ['blockMs', this.blockMs], ['readCount', this.readCount]] as const) {
+    this.snapshotPage = options.snapshotPage ?? 100;
+    for (const [name, v] of [['staleAfterMs', this.staleAfterMs], ['blockMs', this.blockMs], ['readCount', this.readCount], ['snapshotPage', this.snapshotPage]] as const) {
       if (!Number.isSafeInteger(v) || v < 1) throw new RangeError(`RedisStreamSource: ${name} must be a positive integer, got ${v}`);
     }
     this.logger = options.logger;
@@ -163,6 +179,8 @@ export class RedisStreamSource implements StreamSource {
       offset: this.offset,
       reconnects: this.reader?.reconnects ?? 0,
       resyncs: this.resyncs,
+      replayedQuotes: this.replayedQuotes,
+      incompleteSnapshots: this.incompleteSnapshots,
       malformedEntries: this.malformedEntries,
       lagMs: this.lagMs,
       stale: this.stale,
@@ -226,24 +244,12 @@ export class RedisStreamSource implements StreamSource {
     });
   }
 
-  /** Reads universe, last values, meta and the newest entry id in one MULTI; resets the sink. */
+  /** Reads the snapshot (readSnapshot) and resets the sink with it. */
   private async resync(): Promise<void> {
-    const k = this.keys;
-    const results = await this.cmd!.redis.multi().hgetall(k.universe).hgetall(k.last).hgetall(k.meta).xrevrange(k.stream, '+', '-', 'COUNT', 1).exec();
-    if (this.stopped) return;
-    if (results === null) throw new Error('snapshot transaction discarded');
-    const failed = results.find(([err]) => err !== null);
-    if (failed?.[0]) throw failed[0];
-    const [universe, last, meta, top] = results.map(([, value]) => value) as [Record<string, string>, Record<string, string>, Record<string, string>, StreamItems];
-    let snapshot;
-    try {
-      snapshot = decodeSnapshot({ universe, last, meta });
-      this.problem = undefined;
-    } catch (err) {
-      this.problem = `unreadable snapshot: ${err instanceof Error ? err.message : String(err)}`;
-      throw err;
-    }
-    this.lastId = top[0]?.[0] ?? '0-0';
+    const read = await this.readSnapshot();
+    if (read === null || this.stopped) return; // incomplete: read again
+    const { snapshot, newestId } = read;
+    this.lastId = newestId;
     this.lastDataAt = Date.now();
     this.needSnapshot = false;
     this.needProbe = false;
@@ -263,6 +269,56 @@ export class RedisStreamSource implements StreamSource {
     this.resyncs++;
     this.logger?.info({ epoch: snapshot.epoch, offset: snapshot.offset, symbols: snapshot.universe.length }, 'broker snapshot read');
     this.sink!.reset(snapshot);
+  }
+
+  /**
+   * Reads universe, last values, meta and the newest stream entries in one MULTI, then replays the
+   * entries `last` lacks (reading further back if needed): the snapshot at meta.offset (null when no
+   * ingest published yet), and the id of the newest entry, which the stream continues after. Null
+   * (after a short pause) when the stream no longer held those entries: read it all again.
+   */
+  private async readSnapshot(): Promise<{ snapshot: StreamSnapshot | null; newestId: string } | null> {
+    const k = this.keys;
+    const cmd = this.cmd!.redis;
+    const results = await cmd.multi().hgetall(k.universe).hgetall(k.last).hgetall(k.meta).xrevrange(k.stream, '+', '-', 'COUNT', this.snapshotPage).exec();
+    if (this.stopped) return null;
+    if (results === null) throw new Error('snapshot transaction discarded');
+    const failed = results.find(([err]) => err !== null);
+    if (failed?.[0]) throw failed[0];
+    const [universe, last, meta, top] = results.map(([, value]) => value) as [Record<string, string>, Record<string, string>, Record<string, string>, StreamItems];
+    const newestId = top[0]?.[0] ?? '0-0';
+    let state: StoredState | null;
+    try {
+      state = decodeState({ universe, last, meta });
+      this.problem = undefined;
+    } catch (err) {
+      this.problem = `unreadable snapshot: ${err instanceof Error ? err.message : String(err)}`;
+      throw err;
+    }
+    if (state === null) return { snapshot: null, newestId };
+    const replay = new SnapshotReplay(state);
+    let page = top;
+    // Entries never change: the pages read after the MULTI are what it would have read, as long as
+    // the stream still holds them (a page shorter than asked for: we reached its oldest entry).
+    while (!replay.add(page) && page.length === this.snapshotPage && replay.entriesRead < MAX_REPLAY_ENTRIES) {
+      page = (await cmd.xrevrange(k.stream, `(${replay.oldestId!}`, '-', 'COUNT', this.snapshotPage)) as StreamItems;
+      if (this.stopped) return null;
+    }
+    try {
+      const snapshot = replay.snapshot();
+      this.replayedQuotes += replay.replayed;
+      return { snapshot, newestId };
+    } catch (err) {
+      this.incompleteSnapshots++;
+      this.log(
+        'replay',
+        'info',
+        { lastOffset: state.lastOffset, offset: state.offset, entries: replay.entriesRead, error: err instanceof Error ? err.message : String(err) },
+        'broker snapshot incomplete (the stream no longer holds what `last` lacks); reading it again',
+      );
+      await this.pause(SNAPSHOT_RETRY_MS);
+      return null;
+    }
   }
 
   /**

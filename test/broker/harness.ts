@@ -191,27 +191,66 @@ export class TestLogger implements BrokerLogger {
   }
 }
 
+/**
+ * Every quote a FeedStream handed out, by offset, so a test can say what the stream's state was at
+ * any offset (quotes only: tests that use it change no universe meanwhile).
+ */
+export class Tape implements StreamSink {
+  epoch = '';
+  private start = 0;
+  private base: readonly StreamQuote[] = [];
+  private readonly quotesByOffset: StreamQuote[] = [];
+
+  reset(snapshot: StreamSnapshot): void {
+    this.epoch = snapshot.epoch;
+    this.start = snapshot.offset;
+    this.base = snapshot.quotes;
+    this.quotesByOffset.length = 0;
+  }
+
+  quotes(batch: readonly StreamQuote[]): void {
+    this.quotesByOffset.push(...batch);
+  }
+
+  universe(): void {}
+  status(): void {}
+
+  /** The latest quote of every symbol at `offset`, sorted by symbol. */
+  stateAt(offset: number): StreamQuote[] {
+    if (offset < this.start || offset > this.start + this.quotesByOffset.length) throw new Error(`offset ${offset} is not on the tape`);
+    const latest = new Map<string, StreamQuote>();
+    for (const q of this.base) latest.set(q.symbol, q);
+    for (const q of this.quotesByOffset.slice(0, offset - this.start)) latest.set(q.symbol, q);
+    return [...latest.values()].sort((a, b) => a.symbol.localeCompare(b.symbol));
+  }
+}
+
 export interface Ingest {
   readonly feed: HandFeed;
   readonly stream: FeedStream;
   readonly publisher: RedisPublisher;
   readonly logger: TestLogger;
+  /** What the FeedStream handed out since the ingest started. */
+  readonly tape: Tape;
   stop(): Promise<void>;
 }
 
-/** An ingest process: HandFeed → FeedStream → RedisPublisher. */
+/** An ingest process: HandFeed → FeedStream → RedisPublisher (and a Tape). */
 export async function startIngest(url: string, symbols: readonly string[], options: Partial<RedisPublisherOptions> = {}): Promise<Ingest> {
   const feed = new HandFeed(symbols);
   const stream = new FeedStream(feed);
   const logger = new TestLogger();
+  const tape = new Tape();
   const publisher = new RedisPublisher({ url, snapshot: () => stream.state.snapshot(), logger, ...options });
   await publisher.start();
+  stream.addSink(tape);
   await stream.start(publisher);
   return {
     feed,
     stream,
     publisher,
     logger,
+    tape,
     stop: async () => {
       await stream.stop();
       await publisher.stop();
@@ -249,6 +288,10 @@ export async function startEdge(url: string, options: Partial<RedisStreamSourceO
 }
 
 /** The parts of a state two processes must agree on, in a form deepEqual compares readably. */
+export function sortedQuotes(quotes: readonly StreamQuote[]): StreamQuote[] {
+  return [...quotes].sort((a, b) => a.symbol.localeCompare(b.symbol));
+}
+
 export function comparable(state: StreamState): { epoch: string; offset: number; symbols: string[]; quotes: StreamQuote[] } {
   return {
     epoch: state.epoch,

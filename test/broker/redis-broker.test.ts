@@ -1,7 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { Redis } from 'ioredis';
 import { RedisServer } from '../helpers/redis.js';
-import { comparable, startEdge, startIngest, waitFor, type Edge, type Ingest } from './harness.js';
+import { comparable, sortedQuotes, startEdge, startIngest, waitFor, type Edge, type Ingest } from './harness.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', '600519.SH', 'TSLA', 'NVDA'];
 
@@ -78,6 +79,80 @@ describe('Redis broker: ingest → Redis → edges', { timeout: 60_000 }, () => 
     await late.caughtUp(head);
     assert.deepEqual(comparable(late.sink.state), comparable(head.stream.state));
     assert.deepEqual(late.sink.violations, []);
+  });
+
+  test('a snapshot taken between two writes of `last` is complete and exact, and the edge continues from it', { timeout: 15_000 }, async () => {
+    // `last` is written with the republish only (the time bound is an hour, 30 batches are far from maxLen / 4 entries).
+    const head = await ingest('between', { lastEveryMs: 3_600_000 });
+    await waitFor(() => head.publisher.health().ready, 5000, 'the publisher is live'); // (before, the republish carries every quote)
+    for (let i = 0; i < 30; i++) head.feed.tick(...SYMBOLS.slice(0, 1 + (i % SYMBOLS.length)));
+    await waitFor(() => head.publisher.health().details?.offset === head.stream.state.offset, 5000, 'Redis acknowledged every quote');
+    const admin = new Redis(redis.url);
+    try {
+      const [offset, lastOffset] = await admin.hmget(head.publisher.keys.meta, 'offset', 'lastOffset');
+      assert.equal(Number(offset), head.stream.state.offset);
+      assert.equal(Number(lastOffset), 0, '`last` lags the stream by every quote');
+      assert.equal(await admin.hlen(head.publisher.keys.last), 0);
+
+      const late = await edge('between', { snapshotPage: 4 }); // several pages back to offset 1
+      await late.sink.until(() => late.sink.resets.length === 1, 5000, 'the late edge is reset');
+      const snapshot = late.sink.resets[0]!;
+      assert.equal(snapshot.offset, head.stream.state.offset);
+      assert.equal(late.source.replayedQuotes, snapshot.offset, 'every quote came from the stream');
+      assert.deepEqual(sortedQuotes(snapshot.quotes), comparable(head.stream.state).quotes, "every symbol's latest value");
+      head.feed.tick('AAPL');
+      await late.caughtUp(head);
+      assert.deepEqual(comparable(late.sink.state), comparable(head.stream.state));
+      assert.deepEqual(late.sink.violations, []);
+      assert.deepEqual(late.sink.delivered.get(head.stream.epoch), [snapshot.offset + 1], 'the stream continues right after the snapshot');
+
+      await head.stop(); // writes `last` up to date
+      const [stopOffset, stopLastOffset] = await admin.hmget(head.publisher.keys.meta, 'offset', 'lastOffset');
+      assert.equal(stopLastOffset, stopOffset);
+      assert.equal(await admin.hlen(head.publisher.keys.last), SYMBOLS.length);
+    } finally {
+      admin.disconnect();
+    }
+  });
+
+  test("an edge started at any moment of a busy market gets every symbol's latest value at its offset", { timeout: 20_000 }, async () => {
+    const head = await ingest('anytime', { lastEveryMs: 20 });
+    let n = 0;
+    const market = setInterval(() => {
+      for (let k = 0; k < 3; k++) head.feed.tick(...SYMBOLS.filter((_, i) => (i + n++) % 4 !== 0));
+    }, 2);
+    const edges: Edge[] = [];
+    try {
+      for (let i = 0; i < 6; i++) {
+        const offset = head.stream.state.offset;
+        await waitFor(() => head.stream.state.offset > offset + 50 + 37 * i, 5000, 'the market moves');
+        edges.push(await edge('anytime', { snapshotPage: 1 + 2 * i }));
+      }
+      await Promise.all(edges.map((e) => e.sink.until(() => e.sink.resets.length > 0, 5000, 'the edge is reset')));
+    } finally {
+      clearInterval(market);
+    }
+    head.feed.tick();
+    await Promise.all(edges.map((e) => e.caughtUp(head)));
+    for (const e of edges) {
+      const snapshot = e.sink.resets[0]!;
+      assert.deepEqual(sortedQuotes(snapshot.quotes), head.tape.stateAt(snapshot.offset), `the snapshot at ${snapshot.offset} is exact`);
+      assert.deepEqual(e.sink.violations, []);
+      assert.equal(e.sink.resets.length, 1);
+      assertEveryOffsetOnce(e, head.stream.epoch, head.stream.state.offset);
+      assert.deepEqual(comparable(e.sink.state), comparable(head.stream.state));
+    }
+    assert.ok(new Set(edges.map((e) => e.sink.resets[0]!.offset)).size === edges.length, 'six different moments');
+    assert.ok(edges.some((e) => e.source.replayedQuotes > 0), 'snapshots were completed from the stream');
+  });
+
+  test('a quiet market: `last` is written within lastEveryMs of the last quote', { timeout: 15_000 }, async () => {
+    const head = await ingest('quiet-last', { lastEveryMs: 50 });
+    await waitFor(() => head.publisher.health().ready, 5000, 'the publisher is live');
+    head.feed.tick();
+    head.feed.tick('AAPL');
+    await waitFor(() => head.publisher.health().details?.lastOffset === head.stream.state.offset, 3000, '`last` caught up without another write');
+    assert.equal(head.publisher.health().details?.offset, head.stream.state.offset);
   });
 
   test('universe and status changes reach the edges in stream order', { timeout: 15_000 }, async () => {

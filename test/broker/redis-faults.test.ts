@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Redis } from 'ioredis';
 import { encodeBatchEntry } from '../../src/broker/redis-codec.js';
 import { RedisServer } from '../helpers/redis.js';
-import { comparable, startEdge, startIngest, waitFor, type Edge, type Ingest } from './harness.js';
+import { comparable, sortedQuotes, startEdge, startIngest, waitFor, type Edge, type Ingest } from './harness.js';
 
 const SYMBOLS = ['AAPL', 'MSFT', '600519.SH', '000001.SZ', 'TSLA', 'NVDA', 'AMZN', 'GOOG'];
 /** Tests use a short stale threshold to stay quick; the default (3 s) is tested in redis-broker.test.ts. */
@@ -22,6 +22,15 @@ function keepTicking(head: Ingest, ms = 10): { stop(): void } {
 function assertConsistent(edge: Edge, head: Ingest): void {
   assert.deepEqual(edge.sink.violations, [], 'stream promises kept on every call');
   assert.deepEqual(comparable(edge.sink.state), comparable(head.stream.state));
+}
+
+/** An edge started now gets a snapshot equal to the stream's state at its offset (what `last` + the stream hold). */
+async function assertLateEdgeExact(url: string, head: Ingest, edge: (url: string) => Promise<Edge>): Promise<void> {
+  const late = await edge(url);
+  await late.caughtUp(head);
+  const snapshot = late.sink.resets[0]!;
+  assert.deepEqual(sortedQuotes(snapshot.quotes), head.tape.stateAt(snapshot.offset));
+  assertConsistent(late, head);
 }
 
 describe('Redis broker faults', { timeout: 120_000 }, () => {
@@ -166,6 +175,7 @@ describe('Redis broker faults', { timeout: 120_000 }, () => {
     assert.deepEqual(delivered, Array.from({ length: head.stream.state.offset - from }, (_, i) => from + 1 + i));
     assert.equal(head.publisher.republishes, 1, 'the buffered writes were flushed, no republish');
     assert.ok((e.source.health().details?.reconnects as number) >= 3);
+    await assertLateEdgeExact(redis.url, head, edge); // `last` writes in doubt were resent in order
   });
 
   test('the publisher buffer overflows during an outage: the whole state is republished', { timeout: 30_000 }, async () => {
@@ -206,6 +216,33 @@ describe('Redis broker faults', { timeout: 120_000 }, () => {
     assert.equal(e.sink.resets.length, 1, 'no resynchronisation: the buffered writes were flushed in order');
     assert.equal(head.publisher.republishes, 1);
     assert.equal(head.logger.count('broker refused a write; retrying every second'), 1);
+    await assertLateEdgeExact(redis.url, head, edge);
+  });
+
+  test('a snapshot whose replay window the stream no longer holds is read again once `last` moves on', { timeout: 15_000 }, async () => {
+    const redis = await server();
+    const head = await ingest(redis.url, { maxLen: 10, lastEveryMs: 50 });
+    await waitFor(() => head.publisher.health().ready, 5000, 'the publisher is live');
+    for (let i = 0; i < 300; i++) head.feed.tick(SYMBOLS[i % SYMBOLS.length]!); // MAXLEN ~ trims whole nodes of 100 entries
+    await waitFor(() => head.publisher.health().details?.lastOffset === head.stream.state.offset, 3000, '`last` caught up');
+    const admin = new Redis(redis.url);
+    try {
+      assert.ok((await admin.xlen(head.publisher.keys.stream)) < 300, 'the stream was trimmed');
+      // As if `last` had not been written for a long while: the stream no longer holds what it lacks.
+      await admin.hset(head.publisher.keys.meta, 'lastOffset', '1');
+    } finally {
+      admin.disconnect();
+    }
+    const e = await edge(redis.url);
+    await waitFor(() => e.source.incompleteSnapshots >= 2, 3000, 'the edge read the snapshot, found it incomplete, and again');
+    assert.equal(e.sink.events.length, 0, 'nothing delivered from an incomplete snapshot');
+    assert.equal(e.source.health().ready, false);
+    assert.equal(e.logger.count('broker snapshot incomplete (the stream no longer holds what `last` lacks); reading it again'), 1, 'logged once');
+    head.feed.tick('AAPL'); // the publisher writes `last` within 50 ms
+    await e.caughtUp(head, 3000);
+    assert.deepEqual(sortedQuotes(e.sink.resets[0]!.quotes), head.tape.stateAt(e.sink.resets[0]!.offset));
+    assertConsistent(e, head);
+    assert.equal(e.sink.resets.length, 1);
   });
 
   test('malformed entries are counted and skipped; the edge keeps running', { timeout: 15_000 }, async () => {

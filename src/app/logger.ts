@@ -5,6 +5,7 @@
  */
 import { pino, type Logger } from 'pino';
 import pretty from 'pino-pretty';
+import { redactUrl } from '../hub/index.js';
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -20,6 +21,12 @@ export function createLogger(options: LoggerOptions = {}): Logger {
   const format = options.format ?? (process.stdout.isTTY ? 'pretty' : 'json');
   const level = options.level ?? 'info';
   const base = { name: 'tickstream' };
+  const safety = {
+    // A second line of defence behind the call sites: whatever logs a `url`, its credentials go,
+    // and an Authorization header never reaches a log line, wherever it sits in the object.
+    serializers: { err: pino.stdSerializers.err, url: (value: unknown) => (typeof value === 'string' ? redactUrl(value) : value) },
+    redact: { paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization'], censor: '***' },
+  };
   if (format === 'pretty') {
     const stream = pretty({
       colorize: process.stdout.isTTY === true,
@@ -28,11 +35,11 @@ export function createLogger(options: LoggerOptions = {}): Logger {
       sync: true,
       destination: options.destination ?? 1,
     });
-    return pino({ level, base }, stream);
+    return pino({ level, base, ...safety }, stream);
   }
-  if (options.destination) return pino({ level, base }, options.destination);
+  if (options.destination) return pino({ level, base, ...safety }, options.destination);
   // sync: the 'listening' line must be visible the moment it is logged (scripts and tests wait for it).
-  return pino({ level, base }, pino.destination({ dest: 1, sync: true }));
+  return pino({ level, base, ...safety }, pino.destination({ dest: 1, sync: true }));
 }
 
 /** A logger that drops everything (the `logger: false` option). */

@@ -9,7 +9,7 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { FeedStream } from '../broker/feed-stream.js';
 import type { StreamSource } from '../broker/stream.js';
-import { QuoteHub, parseConnectParams, type CommandPolicy, type HubOptions } from '../hub/index.js';
+import { QuoteHub, parseConnectParams, redactUrl, type CommandPolicy, type HubOptions } from '../hub/index.js';
 import { createFeed, type FeedSpec, type QuoteFeed } from '../market/index.js';
 import { WebSocketServer, type UpgradeRequest, type VerifyResult, type WebSocketConnection } from '../transport/index.js';
 import { createBrokerSource } from './broker-source.js';
@@ -117,7 +117,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     instance: options.instance,
     ...(clusterView !== undefined ? { cluster: clusterView } : {}),
     startedAt: Date.now(),
-    onError: (err, req) => logger.error({ err, url: req.url }, 'request failed'),
+    onError: (err, req) => logger.error({ err, url: redactUrl(req.url ?? '') }, 'request failed'),
   });
   const server: HttpServer | HttpsServer = options.tls
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes)
@@ -154,7 +154,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
       return;
     }
     const remote = conn.remoteAddress;
-    logger.debug({ remote, url: conn.url, extensions: conn.extensions }, 'connection open');
+    logger.debug({ remote, url: redactUrl(conn.url), extensions: conn.extensions }, 'connection open');
     conn.on('close', (code: number, reason: string) => logger.debug({ remote, code, reason }, 'connection closed'));
     liveHub.attach(conn, params);
   });

@@ -1,6 +1,7 @@
 import { CloseCode, Defaults } from '../protocol/constants.js';
 import type { StreamQuote } from '../broker/stream.js';
 import { unrefTimer } from './limits.js';
+import { redactUrl } from './redact.js';
 import type { Session } from './session.js';
 import type { HubLogger, HubMetrics } from './types.js';
 
@@ -62,7 +63,7 @@ export class SlowConsumers {
       session.slowSince = Date.now();
       this.slow.add(session);
       this.metrics?.slowConsumer('conflating');
-      this.logger?.debug({ url: session.conn.url, buffered: session.conn.bufferedAmount }, 'slow consumer: conflating');
+      this.logger?.debug({ url: redactUrl(session.conn.url), buffered: session.conn.bufferedAmount }, 'slow consumer: conflating');
       this.ensureSweep();
     }
     for (const q of quotes) conflated.set(q.symbol, q);
@@ -101,7 +102,7 @@ export class SlowConsumers {
     this.slow.delete(session);
     this.stopSweepIfIdle();
     this.metrics?.slowConsumer('resumed');
-    this.logger?.debug({ url: session.conn.url, kept: conflated.size }, 'slow consumer: resumed');
+    this.logger?.debug({ url: redactUrl(session.conn.url), kept: conflated.size }, 'slow consumer: resumed');
     if (conflated.size > 0) this.flush(session, conflated.values());
   }
 
@@ -110,7 +111,7 @@ export class SlowConsumers {
     session.closeRequestedAt = Date.now();
     this.metrics?.slowConsumer('closed');
     this.logger?.warn(
-      { url: session.conn.url, buffered, slowForMs: session.closeRequestedAt - session.slowSince },
+      { url: redactUrl(session.conn.url), buffered, slowForMs: session.closeRequestedAt - session.slowSince },
       'closing slow consumer',
     );
     // Stays in the slow set until 'close' so the sweep can terminate it if the close handshake stalls.

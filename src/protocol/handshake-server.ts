@@ -36,14 +36,6 @@ function single(value: string | string[] | undefined): string | undefined {
   return Array.isArray(value) ? (value.length === 1 ? value[0] : undefined) : value;
 }
 
-/** "1.1", "2.0" ... → true when at least HTTP/1.1 (RFC 6455 4.1 item 2). */
-function atLeastHttp11(version: string): boolean {
-  const dot = version.indexOf('.');
-  const major = Number(dot < 0 ? version : version.slice(0, dot));
-  const minor = dot < 0 ? 0 : Number(version.slice(dot + 1));
-  if (!Number.isInteger(major) || !Number.isInteger(minor)) return false;
-  return major > 1 || (major === 1 && minor >= 1);
-}
 
 /**
  * Validates an opening handshake request (RFC 6455 section 4.2.1) and builds the 101 answer
@@ -53,8 +45,12 @@ function atLeastHttp11(version: string): boolean {
 export function acceptUpgrade(req: UpgradeRequestInfo, options: ServerHandshakeOptions = {}): ServerHandshakeResult {
   const h = req.headers;
   if (req.method !== 'GET') return refuse(400, 'WebSocket upgrade requires GET');
-  if (!atLeastHttp11(req.httpVersion)) return refuse(400, 'WebSocket upgrade requires HTTP/1.1 or later');
-  if (h.host === undefined || single(h.host) === undefined) return refuse(400, 'missing Host header');
+  // RFC 6455 4.1 says "HTTP/1.1 or higher", but the handshake is HTTP/1.1 syntax: "HTTP/2.0" on an
+  // HTTP/1 connection is not a real HTTP/2 request (that is RFC 8441's CONNECT), and 1.0 has no Upgrade.
+  if (req.httpVersion !== '1.1') return refuse(400, 'WebSocket upgrade requires HTTP/1.1');
+  if (h.host === undefined) return refuse(400, 'missing Host header');
+  // Two Hosts make the request's target ambiguous (RFC 9112 3.2: answer 400).
+  if (single(h.host) === undefined) return refuse(400, 'duplicate Host header');
   if (!parseTokenList(h.upgrade).includes('websocket')) return refuse(400, 'Upgrade header must include websocket');
   if (!parseTokenList(h.connection).includes('upgrade')) return refuse(400, 'Connection header must include Upgrade');
   // Checked before the key: a client of an older draft learns which version we speak (4.2.2 item 4).
@@ -131,6 +127,24 @@ export function formatHttpResponse(status: number, message: string, headers?: Re
     '\r\n' +
     message
   );
+}
+
+/**
+ * Header fields for acceptUpgrade from Node's `req.rawHeaders` (name, value, name, value ...):
+ * lower-cased names, and an array where a field repeats. Node's `req.headers` silently drops a
+ * second Host, so a duplicate could not be refused from it.
+ */
+export function headersFromRaw(rawHeaders: readonly string[]): Record<string, string | string[]> {
+  const headers: Record<string, string | string[]> = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    const value = rawHeaders[i + 1]!;
+    const seen = headers[name];
+    if (seen === undefined) headers[name] = value;
+    else if (Array.isArray(seen)) seen.push(value);
+    else headers[name] = [seen, value];
+  }
+  return headers;
 }
 
 /** Adapts a head read by HttpHeadParser (raw-socket server) to acceptUpgrade's input. */

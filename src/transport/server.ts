@@ -4,7 +4,7 @@ import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { CloseCode, Defaults } from '../protocol/constants.js';
-import { acceptUpgrade, formatHttpResponse, type ServerHandshakeResult } from '../protocol/handshake-server.js';
+import { acceptUpgrade, formatHttpResponse, headersFromRaw, type ServerHandshakeResult } from '../protocol/handshake-server.js';
 import type { DeflateOptions } from '../protocol/permessage-deflate.js';
 import { connectionSettings, WebSocketConnection, type ConnectionSettings } from './connection.js';
 import { ReadyState } from './ready-state.js';
@@ -133,7 +133,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       return;
     }
     const result = acceptUpgrade(
-      { method: req.method ?? '', httpVersion: req.httpVersion, headers: req.headers },
+      { method: req.method ?? '', httpVersion: req.httpVersion, headers: headersFromRaw(req.rawHeaders) },
       { protocols: this.protocols, deflate: this.deflate },
     );
     if (!result.ok) {

@@ -11,15 +11,19 @@ export interface UpgradeRequest {
   url?: string | undefined;
   httpVersion: string;
   headers: IncomingHttpHeaders;
+  /** Every field as sent (name, value, name, value ...): the only place a repeated Host still shows. */
+  rawHeaders: string[];
   socket: Socket;
 }
 
 /** Headers as Node presents them: lower-case names, repeated fields joined with ", " (set-cookie kept as a list). */
 export function upgradeRequestFromHead(head: HttpHead, socket: Socket): UpgradeRequest {
   const headers: IncomingHttpHeaders = {};
+  const rawHeaders: string[] = [];
   for (const [name, values] of head.headers) {
     if (name === 'set-cookie') headers['set-cookie'] = values;
     else headers[name] = values.length === 1 ? values[0] : values.join(', ');
+    for (const value of values) rawHeaders.push(name, value);
   }
-  return { method: head.method, url: head.url, httpVersion: head.httpVersion, headers, socket };
+  return { method: head.method, url: head.url, httpVersion: head.httpVersion, headers, rawHeaders, socket };
 }

@@ -1,7 +1,7 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { computeAcceptKey, generateKey, isValidKey } from '../../src/protocol/accept-key.js';
-import { acceptUpgrade, formatHttpResponse, upgradeRequestFromHead } from '../../src/protocol/handshake-server.js';
+import { acceptUpgrade, formatHttpResponse, headersFromRaw, upgradeRequestFromHead } from '../../src/protocol/handshake-server.js';
 import type { UpgradeRequestInfo } from '../../src/protocol/handshake-server.js';
 import { HttpHeadParser } from '../../src/protocol/http-head.js';
 
@@ -97,7 +97,6 @@ describe('acceptUpgrade', { timeout: 10_000 }, () => {
     assert.ok(acceptUpgrade(request({ 'sec-websocket-key': ` ${SAMPLE_KEY} ` })).ok);
     assert.ok(acceptUpgrade(request({ 'sec-websocket-version': ' 13 ' })).ok);
     assert.ok(acceptUpgrade(request(), { deflate: false }).ok);
-    assert.ok(acceptUpgrade(request({}, 'GET', '2.0')).ok);
   });
 
   test('subprotocol: the server preference order wins; none in common → no header', () => {
@@ -116,9 +115,11 @@ describe('acceptUpgrade', { timeout: 10_000 }, () => {
   test('every refusal: status, message, headers', () => {
     const cases: Array<[UpgradeRequestInfo, number, string]> = [
       [request({}, 'POST'), 400, 'WebSocket upgrade requires GET'],
-      [request({}, 'GET', '1.0'), 400, 'WebSocket upgrade requires HTTP/1.1 or later'],
+      [request({}, 'GET', '1.0'), 400, 'WebSocket upgrade requires HTTP/1.1'],
+      [request({}, 'GET', '2.0'), 400, 'WebSocket upgrade requires HTTP/1.1'],
+      [request({}, 'GET', '1.2'), 400, 'WebSocket upgrade requires HTTP/1.1'],
       [request({ host: undefined }), 400, 'missing Host header'],
-      [request({ host: ['a', 'b'] }), 400, 'missing Host header'],
+      [request({ host: ['a', 'b'] }), 400, 'duplicate Host header'],
       [request({ upgrade: undefined }), 400, 'Upgrade header must include websocket'],
       [request({ upgrade: 'websockets' }), 400, 'Upgrade header must include websocket'],
       [request({ connection: 'keep-alive' }), 400, 'Connection header must include Upgrade'],
@@ -196,5 +197,16 @@ describe('formatHttpResponse', { timeout: 10_000 }, () => {
       'HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Length: 25\r\n\r\nmissing Sec-WebSocket-Key',
     );
     assert.match(formatHttpResponse(431, ''), /^HTTP\/1\.1 431 Request Header Fields Too Large\r\n/);
+  });
+});
+
+describe('headersFromRaw', () => {
+  test('lower-cases names and keeps every repeat, which Node\'s req.headers drops for Host', () => {
+    assert.deepEqual(headersFromRaw(['Host', 'a', 'Upgrade', 'websocket', 'host', 'b', 'X-A', '1']), {
+      host: ['a', 'b'],
+      upgrade: 'websocket',
+      'x-a': '1',
+    });
+    assert.deepEqual(headersFromRaw([]), {});
   });
 });

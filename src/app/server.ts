@@ -123,12 +123,16 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes)
     : createHttpServer(routes);
 
-  const policy = new UpgradePolicy({ authToken: options.authToken, allowedOrigins: options.allowedOrigins });
+  const policy = new UpgradePolicy({ authToken: options.authToken, allowedOrigins: options.allowedOrigins, tls: options.tls !== undefined });
   const connectDefaults = { intervalMs: defaultIntervalMs };
   const verify = (req: UpgradeRequest): VerifyResult => {
     const url = upgradeUrl(req);
     const refusal = policy.check(req, url);
-    if (refusal) return refusal;
+    if (refusal) {
+      // Said in the log: a refused browser only shows a closed socket. The URL is scrubbed of credentials.
+      logger.info({ remote: req.socket.remoteAddress, status: refusal.status, reason: refusal.message, url: redactUrl(req.url ?? '') }, 'upgrade refused');
+      return refusal;
+    }
     const params = parseConnectParams(url, connectDefaults);
     return 'error' in params ? { status: 400, message: params.error } : true;
   };

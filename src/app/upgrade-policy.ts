@@ -9,6 +9,8 @@ import type { UpgradeRequest } from '../transport/index.js';
 export interface UpgradePolicyOptions {
   authToken?: string | undefined;
   allowedOrigins?: readonly string[] | undefined;
+  /** The port serves https:// (the server's own pages then have an https origin). */
+  tls?: boolean;
 }
 
 export type Refusal = { status: number; message: string };
@@ -16,11 +18,13 @@ export type Refusal = { status: number; message: string };
 export class UpgradePolicy {
   private readonly tokenDigest: Buffer | undefined;
   private readonly origins: ReadonlySet<string> | undefined;
+  private readonly ownScheme: string;
 
   constructor(options: UpgradePolicyOptions) {
     this.tokenDigest = options.authToken === undefined ? undefined : digest(options.authToken);
     this.origins =
       options.allowedOrigins === undefined ? undefined : new Set(options.allowedOrigins.map(normaliseOrigin));
+    this.ownScheme = options.tls === true ? 'https://' : 'http://';
   }
 
   /** Undefined when admitted, otherwise the HTTP refusal to answer the upgrade with. */
@@ -28,8 +32,10 @@ export class UpgradePolicy {
     if (this.origins !== undefined) {
       // Only browsers send Origin, and Origin checks exist to stop other web sites' pages from
       // connecting; a request without Origin (a program) is judged by the token alone.
+      // The server's own pages (the dashboard, the console) are always admitted: their origin is the
+      // very host the browser sent this request to.
       const origin = req.headers.origin;
-      if (origin !== undefined && !this.origins.has(normaliseOrigin(origin))) {
+      if (origin !== undefined && !this.origins.has(normaliseOrigin(origin)) && !this.isOwnOrigin(origin, req.headers.host)) {
         return { status: 403, message: `origin ${origin} is not allowed` };
       }
     }
@@ -40,6 +46,10 @@ export class UpgradePolicy {
       if (!timingSafeEqual(digest(presented), this.tokenDigest)) return { status: 401, message: 'invalid token' };
     }
     return undefined;
+  }
+
+  private isOwnOrigin(origin: string, host: string | undefined): boolean {
+    return host !== undefined && normaliseOrigin(origin) === normaliseOrigin(this.ownScheme + host);
   }
 }
 

@@ -5,6 +5,8 @@ import { request } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
+import { PassThrough } from 'node:stream';
+import { createLogger } from '../../src/app/logger.js';
 import { METRIC_NAMES } from '../../src/app/metrics.js';
 import type { TickstreamServer } from '../../src/app/server.js';
 import { openClient, startTestServer } from '../helpers/server.js';
@@ -157,6 +159,29 @@ describe('upgrade policy', () => {
       assert.equal((await listed.nextOfType('welcome')).type, 'welcome');
       assert.equal((await program.nextOfType('welcome')).type, 'welcome');
       await Promise.all([listed.close(), program.close()]);
+    } finally {
+      await server.close();
+    }
+  });
+
+  test('allowed origins always admit the server\'s own pages (its own origin), and a refusal is logged', { timeout: 5_000 }, async () => {
+    const lines: string[] = [];
+    const destination = new PassThrough();
+    destination.on('data', (chunk: Buffer) => lines.push(...chunk.toString('utf8').trim().split('\n')));
+    const server = await startTestServer({ allowedOrigins: ['https://quotes.example'], logger: createLogger({ format: 'json', destination }) });
+    try {
+      const port = server.port;
+      // What the dashboard served by this very server sends: Origin = the host it connected to.
+      const own = await openClient(server.wsUrl, { headers: { Origin: `http://127.0.0.1:${port}` } });
+      assert.equal((await own.nextOfType('welcome')).type, 'welcome');
+      await own.close();
+      // Same host, another port or scheme: another origin.
+      await assert.rejects(openClient(server.wsUrl, { headers: { Origin: `http://127.0.0.1:${port + 1}` } }), /403/);
+      await assert.rejects(openClient(server.wsUrl, { headers: { Origin: `https://127.0.0.1:${port}` } }), /403/);
+      const refused = lines.map((l) => JSON.parse(l) as { msg: string; status?: number; reason?: string }).filter((l) => l.msg === 'upgrade refused');
+      assert.equal(refused.length, 2);
+      assert.equal(refused[0]!.status, 403);
+      assert.match(refused[0]!.reason ?? '', /origin http:\/\/127\.0\.0\.1:\d+ is not allowed/);
     } finally {
       await server.close();
     }

@@ -12,7 +12,7 @@ import { checkBroker, createBrokerPublisher, type BrokerPublisher } from './brok
 import { ConfigError, loadServeConfig } from './config.js';
 import { ingestHelp } from './help.js';
 import { createLogger } from './logger.js';
-import { buildFeed, serveArgsConfig, waitForShutdownSignal } from './serve-command.js';
+import { buildFeed, exitOnCrash, serveArgsConfig, waitForShutdownSignal } from './serve-command.js';
 
 export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = parseArgs({ args: [...argv], options: serveArgsConfig(), strict: true, allowPositionals: true, allowNegative: true });
@@ -55,6 +55,7 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
   const port = (http.address() as AddressInfo).port;
   logger.info({ port, epoch: stream.epoch, feed: feed.name, broker: publisher.describe() }, 'ingest running');
 
+  exitOnCrash(logger, () => publisher.stop());
   return waitForShutdownSignal(async () => {
     // Edges tell their clients at once, instead of noticing the silence 3 s later.
     publisher.status({ state: 'down', reason: 'ingest stopped' });

@@ -59,6 +59,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   if (config.broker !== undefined && cluster.isPrimary) await checkBroker(config.broker);
   if (config.workers > 1 && cluster.isPrimary) return runClusterPrimary(config, logger);
 
+  const shutdown = listenForShutdown(logger);
   let server: TickstreamServer;
   try {
     server = await startServer({ ...serverOptions, ...(await streamOptions(config, logger)), logger });
@@ -68,7 +69,32 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     logger.fatal({ err, host: config.host, port: config.port }, `cannot start: ${(err as Error).message}`);
     return 1;
   }
-  return waitForShutdownSignal(server.close, logger);
+  exitOnCrash(logger, () => server.close(1011, 'internal error'));
+  return shutdown.run(() => server.close());
+}
+
+/** How long a crashing process gives its clients' close handshakes before it exits anyway. */
+const CRASH_CLOSE_MS = 2_000;
+
+/**
+ * A bug that escapes every handler (an exception in a timer, a rejected promise nobody awaited) is
+ * logged as fatal, clients are told with 1011 (internal error) rather than a dropped socket, and the
+ * process exits with 1 so that a supervisor restarts it: carrying on in an unknown state is worse.
+ */
+export function exitOnCrash(logger: Logger, closeAll: () => Promise<void>): void {
+  let crashed = false;
+  const crash = (kind: string, err: unknown): void => {
+    logger.fatal({ err }, kind);
+    if (crashed) return;
+    crashed = true;
+    setTimeout(() => process.exit(1), CRASH_CLOSE_MS).unref();
+    closeAll().then(
+      () => process.exit(1),
+      () => process.exit(1),
+    );
+  };
+  process.on('uncaughtException', (err) => crash('uncaught exception', err));
+  process.on('unhandledRejection', (err) => crash('unhandled promise rejection', err));
 }
 
 /**
@@ -169,30 +195,50 @@ function readPem(file: string, origin: string): Buffer {
  * deadline, exits at once: an operator pressing Ctrl-C twice wants the process gone.
  */
 export function waitForShutdownSignal(close: () => Promise<void>, logger: Logger): Promise<number> {
-  return new Promise((resolve) => {
-    let shuttingDown = false;
-    const onSignal = (signal: NodeJS.Signals): void => {
-      if (shuttingDown) {
-        logger.warn({ signal }, 'second signal: exiting now');
-        resolve(0);
-        return;
-      }
-      shuttingDown = true;
-      logger.info({ signal }, 'signal received, closing');
-      const deadline = setTimeout(() => {
-        logger.warn({ deadlineMs: SHUTDOWN_DEADLINE_MS }, 'graceful shutdown took too long: forcing exit');
-        resolve(0);
-      }, SHUTDOWN_DEADLINE_MS);
-      deadline.unref();
-      close().then(
-        () => resolve(0),
-        (err: unknown) => {
-          logger.error({ err }, 'error during shutdown');
-          resolve(1);
-        },
-      );
-    };
-    process.on('SIGINT', onSignal);
-    process.on('SIGTERM', onSignal);
-  });
+  return listenForShutdown(logger).run(close);
+}
+
+/**
+ * Takes SIGINT / SIGTERM from now on. A signal that arrives before `run` (while the server is still
+ * starting, after it may already have said "listening") is kept and acted on as soon as `run` is
+ * called, instead of killing the process with the signal's default action.
+ */
+export function listenForShutdown(logger: Logger): { run(close: () => Promise<void>): Promise<number> } {
+  let early: NodeJS.Signals | null = null;
+  let handle: ((signal: NodeJS.Signals) => void) | null = null;
+  const onSignal = (signal: NodeJS.Signals): void => {
+    if (handle !== null) handle(signal);
+    else early ??= signal;
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  return {
+    run: (close) =>
+      new Promise((resolve) => {
+        let shuttingDown = false;
+        handle = (signal) => {
+          if (shuttingDown) {
+            logger.warn({ signal }, 'second signal: exiting now');
+            resolve(0);
+            return;
+          }
+          shuttingDown = true;
+          logger.info({ signal }, 'signal received, closing');
+          const deadline = setTimeout(() => {
+            // Exit 1: a forced exit is not a clean one, and what held it is the first thing to look at.
+            logger.warn({ deadlineMs: SHUTDOWN_DEADLINE_MS, holding: process.getActiveResourcesInfo() }, 'graceful shutdown took too long: forcing exit');
+            resolve(1);
+          }, SHUTDOWN_DEADLINE_MS);
+          deadline.unref();
+          close().then(
+            () => resolve(0),
+            (err: unknown) => {
+              logger.error({ err }, 'error during shutdown');
+              resolve(1);
+            },
+          );
+        };
+        if (early !== null) handle(early);
+      }),
+  };
 }

@@ -84,8 +84,11 @@ export interface TickstreamServer {
   readonly logger: Logger;
   /** Open WebSocket connections (server side), e.g. to inspect their send buffers. */
   readonly clients: ReadonlySet<WebSocketConnection>;
-  /** Stops accepting, closes every client with 1001, stops the feed, closes the HTTP server. Idempotent. */
-  close(): Promise<void>;
+  /**
+   * Stops accepting, closes every client (1001 "server shutting down" by default; 1011 after an
+   * internal error), stops the feed, closes the HTTP server. Idempotent: the first call's code wins.
+   */
+  close(code?: number, reason?: string): Promise<void>;
 }
 
 const WEBSOCKET_PATHS = ['/', '/ws'];
@@ -179,14 +182,14 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
   logger.info({ url, wsUrl, port: address.port, source: source.name, epoch: liveHub.cache.epoch }, 'listening');
 
   let closing: Promise<void> | undefined;
-  const close = (): Promise<void> => {
+  const close = (code = 1001, reason = 'server shutting down'): Promise<void> => {
     closing ??= (async () => {
-      logger.info({ clients: wss.clients.size }, 'shutting down');
+      logger.info({ clients: wss.clients.size, code }, 'shutting down');
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeIdleConnections();
       clusterView?.close();
       await liveHub.stop();
-      await wss.close(1001, 'server shutting down');
+      await wss.close(code, reason);
       server.closeAllConnections();
       await httpClosed;
       logger.info('stopped');

@@ -53,6 +53,15 @@ export function interceptUpgrades(server: NetServer, target: FastUpgradeTarget):
     server.on(event, httpListener);
     if (context.sweep !== null) clearInterval(context.sweep);
     context.sweep = null;
+    // Sockets still silent go to Node's HTTP server too, which tracks them from now on: a shutdown's
+    // closeAllConnections() then ends them instead of waiting out their handshake timeout.
+    for (const socket of context.pending.keys()) {
+      socket.removeListener('data', onFirstData);
+      socket.removeListener('error', onPendingError);
+      (socket as PendingSocket)[kContext] = undefined;
+      httpListener.call(server, socket);
+    }
+    context.pending.clear();
   };
 }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { Socket } from 'node:net';
 import { describe, test } from 'node:test';
 import { connect } from '../../src/transport/index.js';
 import { openClient, quotesOf, spawnCli, startTestServer, waitForListening, type SpawnedCli } from '../helpers/server.js';
@@ -50,6 +51,57 @@ describe('tickstream serve', () => {
     const cli = spawnCli(['serve', '--port', '0', '--feed', 'module:./no/such-feed.js']);
     assert.equal(await cli.exited, 2);
     assert.match(cli.stderr(), /^tickstream: --feed: .*such-feed\.js/m);
+  });
+
+  test('a TCP connection that never sent a byte does not hold up SIGTERM', { timeout: 30_000 }, async () => {
+    const cli = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--log-format', 'json']);
+    const silent = new Socket();
+    try {
+      const port = await waitForListening(cli);
+      await new Promise<void>((resolve, reject) => silent.connect(port, '127.0.0.1', resolve).once('error', reject));
+      silent.on('error', () => {});
+      const startedAt = performance.now();
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+      assert.ok(performance.now() - startedAt < 2_000, `exited after ${Math.round(performance.now() - startedAt)} ms (the forced-exit deadline is 5 s)`);
+    } finally {
+      silent.destroy();
+      cli.kill();
+    }
+  });
+
+  test('a bug that escapes every handler: logged as fatal, clients get 1011, exit code 1', { timeout: 30_000 }, async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'tickstream-crash-'));
+    const feedFile = join(dir, 'buggy-feed.mjs');
+    // A feed with a bug in a timer, set off by the test (SIGUSR2) once a client is connected.
+    await writeFile(
+      feedFile,
+      `export default () => ({
+        name: 'buggy',
+        start(sink) {
+          sink.universe([{ symbol: 'BUG', name: 'Bug Inc.', exchange: 'X', currency: 'USD', prevClose: 1 }]);
+          sink.quotes([{ symbol: 'BUG', last: 1, bid: 1, ask: 1, open: 1, high: 1, low: 1, prevClose: 1, change: 0, changePct: 0, volume: 0, ts: Date.now(), seq: 1 }]);
+          process.on('SIGUSR2', () => setTimeout(() => { throw new Error('feed bug: boom'); }, 0));
+        },
+        async stop() {},
+      });\n`,
+    );
+    const cli = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--feed', `module:${feedFile}`, '--log-format', 'json']);
+    try {
+      const port = await waitForListening(cli);
+      const client = await openClient(`ws://127.0.0.1:${port}/`);
+      await client.nextOfType('snapshot');
+      cli.child.kill('SIGUSR2');
+      const closed = await client.closed;
+      assert.equal(closed.code, 1011);
+      assert.equal(await cli.exited, 1);
+      const fatal = cli.lines.map((l) => JSON.parse(l) as { level: number; msg: string; err?: { message: string } }).find((l) => l.level === 60);
+      assert.equal(fatal?.msg, 'uncaught exception');
+      assert.equal(fatal?.err?.message, 'feed bug: boom');
+    } finally {
+      cli.kill();
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   test('invalid configuration exits with code 2 and a clear message', { timeout: 30_000 }, async () => {

@@ -53,6 +53,8 @@ export interface ServeConfig {
   heartbeat: number;
   pingInterval: number;
   clientMessages: 'commands' | 'close';
+  commandRate: number;
+  commandBurst: number;
   maxConnections: number;
   maxPayload: number;
   deflate: boolean;
@@ -86,6 +88,8 @@ export const SERVE_DEFAULTS: ServeConfig = {
   heartbeat: 15_000,
   pingInterval: 25_000,
   clientMessages: 'commands',
+  commandRate: 50,
+  commandBurst: 100,
   maxConnections: 0,
   maxPayload: 1024 * 1024,
   deflate: false,
@@ -120,6 +124,8 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'heartbeat', flag: 'heartbeat', env: 'TICKSTREAM_HEARTBEAT', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'application {"type":"heartbeat"} message cadence (0 = off)' },
   { key: 'pingInterval', flag: 'ping-interval', env: 'TICKSTREAM_PING_INTERVAL', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'protocol ping cadence; a peer that has not answered by the next ping is dropped (0 = off)' },
   { key: 'clientMessages', flag: 'client-messages', env: 'TICKSTREAM_CLIENT_MESSAGES', kind: 'enum', choices: ['commands', 'close'], valueName: 'MODE', help: 'commands: accept subscribe/... ; close: read-only feed, any client message closes with 1008' },
+  { key: 'commandRate', flag: 'command-rate', env: 'TICKSTREAM_COMMAND_RATE', kind: 'int', min: 0, max: 1_000_000, valueName: 'N', help: 'client messages per second per connection (token bucket; a command naming many symbols costs one more per 100); excess gets one rate_limited error, then is dropped; 100 refused in a row close with 1008 (0 = no limit)' },
+  { key: 'commandBurst', flag: 'command-burst', env: 'TICKSTREAM_COMMAND_BURST', kind: 'int', min: 1, max: 1_000_000, valueName: 'N', help: 'client messages a connection may send at once before --command-rate applies' },
   { key: 'maxConnections', flag: 'max-connections', env: 'TICKSTREAM_MAX_CONNECTIONS', kind: 'int', min: 0, max: 10_000_000, valueName: 'N', help: 'refuse further WebSocket upgrades with 503 (0 = unlimited)' },
   { key: 'maxPayload', flag: 'max-payload', env: 'TICKSTREAM_MAX_PAYLOAD', kind: 'bytes', min: 125, max: 2 ** 30, valueName: 'BYTES', help: 'largest client message accepted (close 1009 above)' },
   { key: 'deflate', flag: 'deflate', env: 'TICKSTREAM_DEFLATE', kind: 'boolean', help: 'offer permessage-deflate compression (--no-deflate to turn off)' },

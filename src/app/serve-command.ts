@@ -152,6 +152,8 @@ export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
     appHeartbeatMs: config.heartbeat,
     pingIntervalMs: config.pingInterval,
     clientMessages: config.clientMessages,
+    commandRatePerSec: config.commandRate,
+    commandBurst: config.commandBurst,
     deflate: config.deflate,
     maxPayload: config.maxPayload,
     maxConnections: config.maxConnections,

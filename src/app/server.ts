@@ -57,6 +57,10 @@ export interface TickstreamServerOptions {
   /** Protocol ping cadence. Default 25 000 ms; 0 = off. */
   pingIntervalMs?: number;
   clientMessages?: 'commands' | 'close';
+  /** Client messages per second per connection (token bucket). Default 50; 0 = no limit. */
+  commandRatePerSec?: number;
+  /** Messages a client may send at once before the rate applies. Default 100. */
+  commandBurst?: number;
   deflate?: boolean;
   maxPayload?: number;
   maxConnections?: number;
@@ -209,6 +213,8 @@ function hubOptions(options: TickstreamServerOptions): HubOptions {
       hardLimitBytes: options.hardLimitBytes,
       slowCloseAfterMs: options.slowCloseAfterMs,
       clientMessages: options.clientMessages,
+      commandRatePerSec: options.commandRatePerSec,
+      commandBurst: options.commandBurst,
       deflate: options.deflate,
       serverVersion: PACKAGE_VERSION,
       instance: options.instance,

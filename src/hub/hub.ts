@@ -1,6 +1,7 @@
 import { StreamState } from '../broker/stream-state.js';
 import type { StreamQuote, StreamSink, StreamSnapshot, StreamSource } from '../broker/stream.js';
 import type { FeedStatus, SymbolInfo } from '../market/index.js';
+import { CommandBudget } from './command-budget.js';
 import { ControlSender } from './control.js';
 import { isValidInterval, unrefTimer } from './limits.js';
 import { epochMessage, heartbeatMessage, statusMessage, symbolsMessage, welcomeMessage } from './messages.js';
@@ -16,6 +17,8 @@ const DEFAULTS: Omit<ResolvedHubOptions, 'instance'> = {
   hardLimitBytes: 4 * 1024 * 1024,
   slowCloseAfterMs: 10_000,
   maxSymbolsPerClient: 10_000,
+  commandRatePerSec: 50,
+  commandBurst: 100,
   clientMessages: 'commands',
   deflate: false,
   serverName: 'tickstream',
@@ -119,6 +122,9 @@ export class QuoteHub implements StreamSink {
   attach(conn: HubConnection, init: AttachOptions = {}): void {
     const intervalMs = init.intervalMs ?? this.options.defaultIntervalMs;
     const session = new Session(conn, isValidInterval(intervalMs) ? intervalMs : this.options.defaultIntervalMs);
+    if (this.options.commandRatePerSec > 0) {
+      session.budget = new CommandBudget({ ratePerSec: this.options.commandRatePerSec, burst: this.options.commandBurst }, Date.now());
+    }
     this.sessions.add(session);
     this.metrics?.clientConnected();
     conn.on('message', (data, isText) => this.commands.onMessage(session, data, isText));

@@ -1,6 +1,6 @@
 // Public API of the hub layer (docs/api.md describes the wire protocol it serves).
 export { QuoteHub } from './hub.js';
-export { READ_ONLY_REASON } from './session-commands.js';
+export { READ_ONLY_REASON, RATE_LIMIT_REASON } from './session-commands.js';
 export { parseConnectParams, type ConnectParams, type ConnectDefaults } from './connect-params.js';
 export { SLOW_CONSUMER_REASON } from './slow-consumers.js';
 export { redactUrl } from './redact.js';

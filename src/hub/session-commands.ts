@@ -1,6 +1,7 @@
 import type { StreamState } from '../broker/stream-state.js';
 import type { StreamQuote } from '../broker/stream.js';
 import { CloseCode } from '../protocol/constants.js';
+import { commandCost } from './command-budget.js';
 import { parseCommand, type ClientCommand } from './commands.js';
 import type { ControlSender } from './control.js';
 import { ALL_SYMBOLS } from './limits.js';
@@ -11,6 +12,7 @@ import type { SubscriptionRouter } from './subscription-router.js';
 import type { CommandPolicy, ResolvedHubOptions } from './types.js';
 
 export const READ_ONLY_REASON = 'read-only feed';
+export const RATE_LIMIT_REASON = 'command rate limit exceeded';
 
 /**
  * The client command protocol (docs/api.md): parses each client message, asks the policy hook
@@ -45,6 +47,8 @@ export class SessionCommands {
       session.conn.close(CloseCode.PolicyViolation, READ_ONLY_REASON);
       return;
     }
+    // Every message costs one token before anything is parsed or answered (bad input is work too).
+    if (!this.withinBudget(session, 1, undefined)) return;
     if (!isText) {
       this.sendError(session, undefined, 'bad_request', 'binary messages are not supported; send JSON text');
       return;
@@ -54,12 +58,33 @@ export class SessionCommands {
       this.sendError(session, command.id, command.code, command.message);
       return;
     }
+    // Commands naming many symbols cost more; the first token is already spent.
+    const symbols = 'symbols' in command && command.symbols !== null ? command.symbols.length : 0;
+    if (symbols > 0 && !this.withinBudget(session, commandCost(symbols) - 1, command.id)) return;
     const refusal = this.policy?.(session.conn, command);
     if (refusal != null) {
       this.sendError(session, command.id, refusal.code, refusal.message);
       return;
     }
     this.execute(session, command);
+  }
+
+  /** Spends from the session's command budget; false when the message must not run. */
+  private withinBudget(session: Session, cost: number, id: CommandId | undefined): boolean {
+    const budget = session.budget;
+    if (budget === null || cost <= 0) return true;
+    switch (budget.spend(cost, Date.now())) {
+      case 'run':
+        return true;
+      case 'refuse':
+        this.sendError(session, id, 'rate_limited', `at most ${this.options.commandRatePerSec} commands per second (burst ${this.options.commandBurst}); further commands are dropped until the rate is respected`);
+        return false;
+      case 'drop':
+        return false;
+      case 'close':
+        session.conn.close(CloseCode.PolicyViolation, RATE_LIMIT_REASON);
+        return false;
+    }
   }
 
   /** Applies the subscription a client asked for in its URL. Returns the symbols it could not resolve. */

@@ -1,4 +1,5 @@
 import type { StreamQuote } from '../broker/stream.js';
+import type { CommandBudget } from './command-budget.js';
 import type { DeliveryGroup } from './delivery-groups.js';
 import type { HubConnection } from './types.js';
 
@@ -25,6 +26,8 @@ export class Session {
   closeRequestedAt = 0;
   /** The connection emitted 'close'. */
   closed = false;
+  /** Its command rate limit (null: unlimited). */
+  budget: CommandBudget | null = null;
 
   constructor(conn: HubConnection, intervalMs: number) {
     this.conn = conn;

@@ -65,6 +65,10 @@ export interface HubOptions {
   slowCloseAfterMs?: number;
   /** Largest explicit subscription set per client. Default 10 000. */
   maxSymbolsPerClient?: number;
+  /** Client commands per second per connection (token bucket; 0 = no limit). Default 50. */
+  commandRatePerSec?: number;
+  /** Commands a client may send at once before the rate applies. Default 100. */
+  commandBurst?: number;
   /** 'commands' (default) or 'close': any client message closes the connection with 1008 "read-only feed". */
   clientMessages?: ClientMessagePolicy;
   /** Also prepare deflated variants of shared frames for clients that negotiated permessage-deflate. */

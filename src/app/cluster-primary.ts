@@ -80,7 +80,7 @@ export class ClusterPrimary {
   async stop(): Promise<void> {
     if (this.stopping) return;
     this.stopping = true;
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
+    const workers = liveWorkers();
     const exited = workers.map((w) => new Promise<void>((resolve) => (w.isDead() ? resolve() : w.once('exit', () => resolve()))));
     for (const w of workers) w.process.kill('SIGTERM');
     const deadline = setTimeout(() => {
@@ -133,7 +133,7 @@ export class ClusterPrimary {
 
   /** Asks every live worker for its figures now; one that does not answer in time is listed as not ready. */
   private collectStats(): Promise<WorkerHealth[]> {
-    const workers = Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined && w.isConnected());
+    const workers = liveWorkers().filter((w) => w.isConnected());
     const id = this.nextQuestion++;
     const answers = new Map<Worker, WorkerHealth>();
     return new Promise((resolve) => {
@@ -159,4 +159,9 @@ export class ClusterPrimary {
   private reply(worker: Worker, message: ControlMessage): void {
     if (worker.isConnected()) worker.send(message);
   }
+}
+
+/** The workers node:cluster currently knows (its map has holes for exited ones). */
+function liveWorkers(): Worker[] {
+  return Object.values(cluster.workers ?? {}).filter((w): w is Worker => w !== undefined);
 }

@@ -12,6 +12,7 @@ import { checkBroker, createBrokerPublisher, type BrokerPublisher } from './brok
 import { ConfigError, loadServeConfig } from './config.js';
 import { ingestHelp } from './help.js';
 import { createLogger } from './logger.js';
+import { sendJson, sendReadiness } from './routes.js';
 import { buildFeed, exitOnCrash, serveArgsConfig, waitForShutdownSignal } from './serve-command.js';
 
 export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
@@ -90,7 +91,7 @@ async function route(
       ...(health.details !== undefined ? { brokerDetails: health.details } : {}),
     });
   } else if (path === '/readyz') {
-    sendJson(res, health.ready ? 200 : 503, health.ready ? { ready: true } : { ready: false, reason: health.reason ?? 'not ready' });
+    sendReadiness(res, health, req);
   } else if (path === '/metrics') {
     const text = await registry.metrics();
     res.writeHead(200, { 'Content-Type': registry.contentType, 'Cache-Control': 'no-store' });
@@ -141,10 +142,4 @@ function ingestMetrics(stream: FeedStream, publisher: BrokerPublisher): Registry
   }
   collectDefaultMetrics({ register: registry });
   return registry;
-}
-
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  const bytes = Buffer.from(JSON.stringify(body));
-  res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', 'Content-Length': bytes.length, 'Cache-Control': 'no-store' });
-  res.end(bytes);
 }

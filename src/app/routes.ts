@@ -176,7 +176,11 @@ async function healthRoute(ctx: RouteContext, req: IncomingMessage, res: ServerR
 
 /** Readiness for a load balancer: may this process get new clients now? */
 function readyRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
-  const health = ctx.hub.sourceHealth;
+  sendReadiness(res, ctx.hub.sourceHealth, req);
+}
+
+/** The /readyz answer for a process's stream health (the server's and the ingest's). */
+export function sendReadiness(res: ServerResponse, health: SourceHealth, req?: IncomingMessage): void {
   if (health.ready) sendJson(res, 200, { ready: true }, req);
   else sendJson(res, 503, { ready: false, reason: health.reason ?? 'not ready' }, req);
 }
@@ -191,7 +195,7 @@ function methodNotAllowed(res: ServerResponse): void {
   sendJson(res, 405, { error: 'method_not_allowed', message: `use ${READ_METHODS}` });
 }
 
-function sendJson(res: ServerResponse, status: number, body: unknown, req?: IncomingMessage): void {
+export function sendJson(res: ServerResponse, status: number, body: unknown, req?: IncomingMessage): void {
   sendBody(req, res, status, 'application/json; charset=utf-8', JSON.stringify(body));
 }
 

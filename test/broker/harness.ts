@@ -9,6 +9,7 @@ import type { Quote, SymbolInfo } from '../../src/market/quote.js';
 import { FeedStream } from '../../src/broker/feed-stream.js';
 import { RedisPublisher, type RedisPublisherOptions } from '../../src/broker/redis-publisher.js';
 import { RedisStreamSource, type RedisStreamSourceOptions } from '../../src/broker/redis-source.js';
+import { waitFor as pollUntil } from '../helpers/events.js';
 import { StreamState } from '../../src/broker/stream-state.js';
 import type { StreamQuote, StreamSink, StreamSnapshot } from '../../src/broker/stream.js';
 import type { BrokerLogger } from '../../src/broker/redis-connection.js';
@@ -170,11 +171,7 @@ export class RecordingSink implements StreamSink {
 
 /** Polls `predicate` (every 10 ms) until it holds: a bounded wait for a condition with no event to await. */
 export async function waitFor(predicate: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = performance.now() + timeoutMs;
-  while (!predicate()) {
-    if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting until ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 10));
-  }
+  await pollUntil(what, async () => (predicate() ? true : undefined), timeoutMs, 10);
 }
 
 /** Keeps log lines so tests can check what was said, and how often. */

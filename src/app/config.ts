@@ -7,6 +7,8 @@ import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import { SERVE_DEFAULTS, SERVE_OPTIONS, type OptionSpec, type ServeConfig } from './options.js';
+import { TrustedProxies } from './client-address.js';
+import { MIN_HS256_SECRET_BYTES } from '../auth/index.js';
 
 export class ConfigError extends Error {
   constructor(message: string) {
@@ -84,6 +86,15 @@ function convert(spec: OptionSpec, raw: RawValue): unknown {
   if (spec.key === 'feed') return convertFeed(raw);
   if (spec.key === 'workers') return convertWorkers(spec, raw);
   if (spec.key === 'broker') return convertBroker(raw);
+  if (spec.key === 'trustedProxies') {
+    const list = asList(raw);
+    try {
+      new TrustedProxies(list);
+    } catch (error) {
+      throw new ConfigError(`${raw.origin}: ${(error as Error).message.replace(/^--trusted-proxies: /, '')}`);
+    }
+    return list;
+  }
   if (spec.key === 'brokerPrefix') {
     const prefix = asNonEmptyString(raw);
     if (!PREFIX_RULE.test(prefix)) throw new ConfigError(`${raw.origin}: use 1 to 64 letters, digits, '_', '.' or '-', got "${prefix}"`);
@@ -102,6 +113,8 @@ function convert(spec: OptionSpec, raw: RawValue): unknown {
       return inRange(spec, raw, asInteger(raw));
     case 'bytes':
       return inRange(spec, raw, asBytes(raw));
+    case 'duration':
+      return inRange(spec, raw, asDuration(raw));
     case 'enum': {
       const value = asNonEmptyString(raw);
       if (!spec.choices?.includes(value)) {
@@ -147,6 +160,19 @@ function asBytes(raw: RawValue): number {
   const match = typeof v === 'string' ? /^\s*(\d+)\s*([kmg]?)i?b?\s*$/i.exec(v) : null;
   if (!match) throw new ConfigError(`${raw.origin}: expected a byte size like 65536, 256k or 4m, got ${JSON.stringify(v)}`);
   return Number(match[1]) * (BYTE_UNITS[match[2]!.toLowerCase()] ?? 1);
+}
+
+const DURATION_UNITS: Readonly<Record<string, number>> = { '': 1, ms: 1, s: 1000, m: 60_000, h: 3_600_000 };
+
+/** Milliseconds: a bare integer, or a number with ms / s / m / h (`30s`, `1.5m`, `24h`). */
+function asDuration(raw: RawValue): number {
+  const v = raw.value;
+  if (typeof v === 'number') return asInteger(raw);
+  const match = typeof v === 'string' ? /^\s*(\d+(?:\.\d+)?)\s*(ms|s|m|h)?\s*$/i.exec(v) : null;
+  if (!match) throw new ConfigError(`${raw.origin}: expected a duration like 30000, 30s, 10m or 24h, got ${JSON.stringify(v)}`);
+  const ms = Math.round(Number(match[1]) * (DURATION_UNITS[(match[2] ?? '').toLowerCase()] ?? 1));
+  if (!Number.isSafeInteger(ms)) throw new ConfigError(`${raw.origin}: duration too large`);
+  return ms;
 }
 
 function inRange(spec: OptionSpec, raw: RawValue, n: number): number {
@@ -225,6 +251,23 @@ function redactUserInfo(url: string): string {
 function validateCombination(config: ServeConfig): void {
   if ((config.tlsCert === undefined) !== (config.tlsKey === undefined)) {
     throw new ConfigError('--tls-cert and --tls-key must be given together');
+  }
+  const jwtSources = [
+    ['--auth-jwt-secret', config.authJwtSecret],
+    ['--auth-jwt-public-key', config.authJwtPublicKey],
+    ['--auth-jwks-url', config.authJwksUrl],
+  ].filter(([, value]) => value !== undefined);
+  if (jwtSources.length > 1) {
+    throw new ConfigError(`give one JWT key source, not ${jwtSources.map(([flag]) => flag).join(' and ')}`);
+  }
+  if (config.authJwtSecret !== undefined && Buffer.byteLength(config.authJwtSecret) < MIN_HS256_SECRET_BYTES) {
+    throw new ConfigError(`--auth-jwt-secret: an HS256 secret must be at least ${MIN_HS256_SECRET_BYTES} bytes (RFC 7518 section 3.2)`);
+  }
+  if (jwtSources.length === 1 && config.authToken !== undefined) {
+    throw new ConfigError(`--auth-token and ${jwtSources[0]![0]} exclude each other: use a static token or JWTs`);
+  }
+  if (jwtSources.length === 0 && (config.authJwtIssuer !== undefined || config.authJwtAudience !== undefined || config.authMaxConnectionsPerUser > 0)) {
+    throw new ConfigError('--auth-jwt-issuer, --auth-jwt-audience and --auth-max-connections-per-user need a JWT key source (--auth-jwt-secret, --auth-jwt-public-key or --auth-jwks-url)');
   }
   if (config.hardLimit < config.highWaterMark) {
     throw new ConfigError(

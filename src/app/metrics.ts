@@ -25,7 +25,13 @@ export const METRIC_NAMES = {
   streamOffset: 'tickstream_stream_offset',
   brokerReconnects: 'tickstream_broker_reconnects_total',
   httpRequests: 'tickstream_http_requests_total',
+  upgradesRefused: 'tickstream_upgrades_refused_total',
+  limitCloses: 'tickstream_limit_closes_total',
 } as const;
+
+/** Why the server closed a client because of one of its limits (a bounded label set). */
+export type LimitCloseReason = 'slow_consumer' | 'rate_limited' | 'message_timeout' | 'max_lifetime' | 'idle_timeout' | 'token_expired';
+const LIMIT_CLOSE_REASONS: readonly LimitCloseReason[] = ['slow_consumer', 'rate_limited', 'message_timeout', 'max_lifetime', 'idle_timeout', 'token_expired'];
 
 export interface ServerMetricsOptions {
   /** Reads the hub's live numbers at scrape time. */
@@ -47,6 +53,8 @@ export class ServerMetrics implements HubMetrics {
   private readonly pushLatencyHistogram: Histogram;
   private readonly httpRequests: Counter<'status'>;
   private readonly brokerReconnects: Counter;
+  private readonly upgradesRefused: Counter<'status'>;
+  private readonly limitCloses: Counter<'reason'>;
 
   constructor(options: ServerMetricsOptions = {}) {
     const registers = [this.registry];
@@ -150,6 +158,19 @@ export class ServerMetrics implements HubMetrics {
       labelNames: ['status'],
       registers,
     });
+    this.upgradesRefused = new Counter({
+      name: METRIC_NAMES.upgradesRefused,
+      help: 'WebSocket upgrades refused, by HTTP status (401/403 auth and origin, 429 per-address limits, 503 capacity)',
+      labelNames: ['status'],
+      registers,
+    });
+    this.limitCloses = new Counter({
+      name: METRIC_NAMES.limitCloses,
+      help: 'Connections the server closed because a limit was reached, by reason',
+      labelNames: ['reason'],
+      registers,
+    });
+    for (const reason of LIMIT_CLOSE_REASONS) this.limitCloses.inc({ reason }, 0);
     if (options.defaultMetrics !== false) collectDefaultMetrics({ register: this.registry });
   }
 
@@ -181,6 +202,14 @@ export class ServerMetrics implements HubMetrics {
 
   clientDisconnected(): void {
     this.connections.dec();
+  }
+
+  upgradeRefused(status: number): void {
+    this.upgradesRefused.inc({ status: String(status) });
+  }
+
+  limitClose(reason: LimitCloseReason): void {
+    this.limitCloses.inc({ reason });
   }
 
   httpRequest(status: number): void {

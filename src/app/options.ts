@@ -10,6 +10,7 @@ export type OptionKind =
   | 'boolean'
   | 'int'
   | 'bytes' // integer bytes, accepts k / m / g suffixes (1024-based)
+  | 'duration' // milliseconds; accepts ms / s / m / h suffixes (30s, 10m, 24h)
   | 'enum'
   | 'list'; // comma-separated strings (or a JSON array in the config file)
 
@@ -56,12 +57,35 @@ export interface ServeConfig {
   commandRate: number;
   commandBurst: number;
   maxConnections: number;
+  /** WebSocket connections one client address may hold (0 = unlimited). */
+  maxConnectionsPerIp: number;
+  /** WebSocket handshakes per second one client address may make (token bucket; 0 = unlimited). */
+  handshakeRate: number;
+  handshakeBurst: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDR blocks). */
+  trustedProxies: string[] | undefined;
+  /** Time allowed for request headers, the TLS handshake and the WebSocket handshake. */
+  handshakeTimeout: number;
+  /** Time allowed to finish a frame or message once started (0 = unlimited). */
+  messageTimeout: number;
+  /** Close clients that sent nothing for this long (0 = never). */
+  idleTimeout: number;
+  /** Close every connection after this long with 1001, asking it to reconnect (0 = never). */
+  maxLifetime: number;
   maxPayload: number;
   deflate: boolean;
   highWaterMark: number;
   hardLimit: number;
   slowCloseAfter: number;
   authToken: string | undefined;
+  /** JWT: an HS256 secret, a PEM public key file (RS256/ES256) or a JWKS URL; at most one. */
+  authJwtSecret: string | undefined;
+  authJwtPublicKey: string | undefined;
+  authJwksUrl: string | undefined;
+  authJwtIssuer: string | undefined;
+  authJwtAudience: string | undefined;
+  authEntitlementClaim: string;
+  authMaxConnectionsPerUser: number;
   allowedOrigins: string[] | undefined;
   webRoot: string | undefined;
   logLevel: string;
@@ -91,12 +115,27 @@ export const SERVE_DEFAULTS: ServeConfig = {
   commandRate: 50,
   commandBurst: 100,
   maxConnections: 0,
+  maxConnectionsPerIp: 1000,
+  handshakeRate: 200,
+  handshakeBurst: 1000,
+  trustedProxies: undefined,
+  handshakeTimeout: 10_000,
+  messageTimeout: 30_000,
+  idleTimeout: 0,
+  maxLifetime: 0,
   maxPayload: 1024 * 1024,
   deflate: false,
   highWaterMark: 256 * 1024,
   hardLimit: 4 * 1024 * 1024,
   slowCloseAfter: 10_000,
   authToken: undefined,
+  authJwtSecret: undefined,
+  authJwtPublicKey: undefined,
+  authJwksUrl: undefined,
+  authJwtIssuer: undefined,
+  authJwtAudience: undefined,
+  authEntitlementClaim: 'symbols',
+  authMaxConnectionsPerUser: 0,
   allowedOrigins: undefined,
   webRoot: undefined,
   logLevel: 'info',
@@ -127,12 +166,27 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'commandRate', flag: 'command-rate', env: 'TICKSTREAM_COMMAND_RATE', kind: 'int', min: 0, max: 1_000_000, valueName: 'N', help: 'client messages per second per connection (token bucket; a command naming many symbols costs one more per 100); excess gets one rate_limited error, then is dropped; 100 refused in a row close with 1008 (0 = no limit)' },
   { key: 'commandBurst', flag: 'command-burst', env: 'TICKSTREAM_COMMAND_BURST', kind: 'int', min: 1, max: 1_000_000, valueName: 'N', help: 'client messages a connection may send at once before --command-rate applies' },
   { key: 'maxConnections', flag: 'max-connections', env: 'TICKSTREAM_MAX_CONNECTIONS', kind: 'int', min: 0, max: 10_000_000, valueName: 'N', help: 'refuse further WebSocket upgrades with 503 (0 = unlimited)' },
+  { key: 'maxConnectionsPerIp', flag: 'max-connections-per-ip', env: 'TICKSTREAM_MAX_CONNECTIONS_PER_IP', kind: 'int', min: 0, max: 10_000_000, valueName: 'N', help: 'WebSocket connections one client address may hold; more get 429 with Retry-After (0 = unlimited)' },
+  { key: 'handshakeRate', flag: 'handshake-rate', env: 'TICKSTREAM_HANDSHAKE_RATE', kind: 'int', min: 0, max: 10_000_000, valueName: 'N', help: 'WebSocket handshakes per second per client address (token bucket); excess gets 429 with Retry-After (0 = unlimited)' },
+  { key: 'handshakeBurst', flag: 'handshake-burst', env: 'TICKSTREAM_HANDSHAKE_BURST', kind: 'int', min: 1, max: 10_000_000, valueName: 'N', help: 'handshakes one client address may make at once before --handshake-rate applies' },
+  { key: 'trustedProxies', flag: 'trusted-proxies', env: 'TICKSTREAM_TRUSTED_PROXIES', kind: 'list', valueName: 'LIST', help: 'comma list of proxy addresses or CIDR blocks whose X-Forwarded-For names the client (default: none, X-Forwarded-For is ignored)' },
+  { key: 'handshakeTimeout', flag: 'handshake-timeout', env: 'TICKSTREAM_HANDSHAKE_TIMEOUT', kind: 'duration', min: 100, max: HOUR_MS, valueName: 'DURATION', help: 'time allowed for the TLS handshake, the request headers and the WebSocket handshake' },
+  { key: 'messageTimeout', flag: 'message-timeout', env: 'TICKSTREAM_MESSAGE_TIMEOUT', kind: 'duration', min: 0, max: HOUR_MS, valueName: 'DURATION', help: 'a client that starts a frame or message must finish it within this time (1008 otherwise; 0 = no limit)' },
+  { key: 'idleTimeout', flag: 'idle-timeout', env: 'TICKSTREAM_IDLE_TIMEOUT', kind: 'duration', min: 0, max: 30 * 24 * HOUR_MS, valueName: 'DURATION', help: 'close (1001) clients that sent nothing, not even a pong, for this long (0 = never)' },
+  { key: 'maxLifetime', flag: 'max-lifetime', env: 'TICKSTREAM_MAX_LIFETIME', kind: 'duration', min: 0, max: 365 * 24 * HOUR_MS, valueName: 'DURATION', help: 'close every connection after this long with 1001 "connection lifetime reached; reconnect", e.g. 24h (0 = never)' },
   { key: 'maxPayload', flag: 'max-payload', env: 'TICKSTREAM_MAX_PAYLOAD', kind: 'bytes', min: 125, max: 2 ** 30, valueName: 'BYTES', help: 'largest client message accepted (close 1009 above)' },
   { key: 'deflate', flag: 'deflate', env: 'TICKSTREAM_DEFLATE', kind: 'boolean', help: 'offer permessage-deflate compression (--no-deflate to turn off)' },
   { key: 'highWaterMark', flag: 'high-water-mark', env: 'TICKSTREAM_HIGH_WATER_MARK', kind: 'bytes', min: 1024, max: 2 ** 30, valueName: 'BYTES', help: 'per-client send buffer above which a client gets no new frames and its updates are conflated (latest value per symbol)' },
   { key: 'hardLimit', flag: 'hard-limit', env: 'TICKSTREAM_HARD_LIMIT', kind: 'bytes', min: 1024, max: 2 ** 31, valueName: 'BYTES', help: 'per-client send buffer at which a slow client is closed at once (1008 "slow consumer")' },
-  { key: 'slowCloseAfter', flag: 'slow-close-after', env: 'TICKSTREAM_SLOW_CLOSE_AFTER', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'a client still conflating after this long is closed (1008 "slow consumer")' },
+  { key: 'slowCloseAfter', flag: 'slow-close-after', env: 'TICKSTREAM_SLOW_CLOSE_AFTER', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'a client still conflating, or whose unread output kept us from reading it, after this long is closed (1008 "slow consumer")' },
   { key: 'authToken', flag: 'auth-token', env: 'TICKSTREAM_AUTH_TOKEN', kind: 'string', valueName: 'TOKEN', help: 'require ?token=TOKEN or "Authorization: Bearer TOKEN" on WebSocket upgrades (401 otherwise)' },
+  { key: 'authJwtSecret', flag: 'auth-jwt-secret', env: 'TICKSTREAM_AUTH_JWT_SECRET', kind: 'string', valueName: 'SECRET', help: 'require a JWT signed with this HS256 secret (32+ bytes; prefer the env var: a flag shows in ps)' },
+  { key: 'authJwtPublicKey', flag: 'auth-jwt-public-key', env: 'TICKSTREAM_AUTH_JWT_PUBLIC_KEY', kind: 'path', valueName: 'FILE', help: 'require a JWT signed by this PEM public key (RSA: RS256, EC P-256: ES256)' },
+  { key: 'authJwksUrl', flag: 'auth-jwks-url', env: 'TICKSTREAM_AUTH_JWKS_URL', kind: 'string', valueName: 'URL', help: 'require a JWT signed by a key of this JWKS endpoint (RS256/ES256; fetched and cached)' },
+  { key: 'authJwtIssuer', flag: 'auth-jwt-issuer', env: 'TICKSTREAM_AUTH_JWT_ISSUER', kind: 'string', valueName: 'ISS', help: 'JWT: require this iss claim' },
+  { key: 'authJwtAudience', flag: 'auth-jwt-audience', env: 'TICKSTREAM_AUTH_JWT_AUDIENCE', kind: 'string', valueName: 'AUD', help: 'JWT: require this aud claim' },
+  { key: 'authEntitlementClaim', flag: 'auth-entitlement-claim', env: 'TICKSTREAM_AUTH_ENTITLEMENT_CLAIM', kind: 'string', valueName: 'NAME', help: 'JWT claim listing the symbols or patterns (AAPL, *.SH) the user may receive; absent claim = every symbol' },
+  { key: 'authMaxConnectionsPerUser', flag: 'auth-max-connections-per-user', env: 'TICKSTREAM_AUTH_MAX_CONNECTIONS_PER_USER', kind: 'int', min: 0, max: 1_000_000, valueName: 'N', help: 'JWT: connections one user (sub) may hold; more get 429 (0 = unlimited)' },
   { key: 'allowedOrigins', flag: 'allowed-origins', env: 'TICKSTREAM_ALLOWED_ORIGINS', kind: 'list', valueName: 'LIST', help: 'comma list of browser Origins allowed to connect (403 otherwise)' },
   { key: 'webRoot', flag: 'web-root', env: 'TICKSTREAM_WEB_ROOT', kind: 'path', valueName: 'DIR', help: 'directory of the built web pages (default <package>/dist/web)' },
   { key: 'logLevel', flag: 'log-level', env: 'TICKSTREAM_LOG_LEVEL', kind: 'enum', choices: LOG_LEVELS, valueName: 'LEVEL', help: 'fatal|error|warn|info|debug|trace|silent' },

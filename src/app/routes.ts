@@ -54,7 +54,15 @@ export interface RouteContext {
   readonly startedAt: number;
   /** Called for failures inside a handler (logged by the server). */
   readonly onError: (err: unknown, req: IncomingMessage) => void;
+  /** With token authentication: who may read which quotes. Absent: quotes are public. */
+  readonly quoteAccess?: QuoteAccess;
 }
+
+/** Which quotes a REST request may read (JWT entitlements), or why it may read none. */
+export type QuoteAccess = (
+  req: IncomingMessage,
+  url: URL,
+) => Promise<{ all: boolean; allows(symbol: string): boolean } | { status: number; message: string; headers: Record<string, string> }>;
 
 type Handler = (ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
@@ -120,10 +128,22 @@ function symbolsRoute(ctx: RouteContext, req: IncomingMessage, res: ServerRespon
   sendJson(res, 200, list, req);
 }
 
-function quotesRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): void {
+async function quotesRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
+  let access: { all: boolean; allows(symbol: string): boolean } | undefined;
+  if (ctx.quoteAccess !== undefined) {
+    const verdict = await ctx.quoteAccess(req, url);
+    if ('status' in verdict) {
+      for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
+      const error = verdict.status === 401 ? 'unauthorized' : verdict.status === 503 ? 'auth_unavailable' : 'refused';
+      sendJson(res, verdict.status, { error, message: verdict.message }, req);
+      return;
+    }
+    if (!verdict.all) access = verdict;
+  }
   const param = url.searchParams.get('symbols');
   if (param === null || param.trim() === '*') {
-    sendJson(res, 200, { quotes: ctx.hub.snapshot() }, req);
+    const quotes = ctx.hub.snapshot();
+    sendJson(res, 200, { quotes: access === undefined ? quotes : quotes.filter((q) => access.allows(q.symbol)) }, req);
     return;
   }
   const wanted = [...new Set(param.split(',').map((s) => s.trim()).filter((s) => s !== ''))];
@@ -131,6 +151,11 @@ function quotesRoute(ctx: RouteContext, req: IncomingMessage, res: ServerRespons
   const unknown = wanted.filter((s) => ctx.hub.cache.resolve(s) === undefined);
   if (unknown.length > 0) {
     sendJson(res, 404, { error: 'unknown_symbol', message: `unknown symbols: ${unknown.join(', ')}`, symbols: unknown }, req);
+    return;
+  }
+  const forbidden = access === undefined ? [] : wanted.filter((s) => !access.allows(ctx.hub.cache.resolve(s)!));
+  if (forbidden.length > 0) {
+    sendJson(res, 403, { error: 'forbidden_symbol', message: `not entitled to: ${forbidden.join(', ')}`, symbols: forbidden }, req);
     return;
   }
   sendJson(res, 200, { quotes: wanted.length === 0 ? [] : ctx.hub.snapshot(wanted) }, req);

@@ -160,11 +160,29 @@ export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
     highWaterMarkBytes: config.highWaterMark,
     hardLimitBytes: config.hardLimit,
     slowCloseAfterMs: config.slowCloseAfter,
+    maxConnectionsPerIp: config.maxConnectionsPerIp,
+    handshakeRatePerSec: config.handshakeRate,
+    handshakeBurst: config.handshakeBurst,
+    handshakeTimeoutMs: config.handshakeTimeout,
+    messageTimeoutMs: config.messageTimeout,
+    idleTimeoutMs: config.idleTimeout,
+    maxLifetimeMs: config.maxLifetime,
   };
+  if (config.trustedProxies !== undefined) options.trustedProxies = config.trustedProxies;
   if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
     options.tls = { cert: readPem(config.tlsCert, '--tls-cert'), key: readPem(config.tlsKey, '--tls-key') };
   }
   if (config.authToken !== undefined) options.authToken = config.authToken;
+  const jwtKey = jwtKeySource(config);
+  if (jwtKey !== undefined) {
+    options.jwt = {
+      ...jwtKey,
+      entitlementClaim: config.authEntitlementClaim,
+      maxConnectionsPerUser: config.authMaxConnectionsPerUser,
+      ...(config.authJwtIssuer !== undefined ? { issuer: config.authJwtIssuer } : {}),
+      ...(config.authJwtAudience !== undefined ? { audience: config.authJwtAudience } : {}),
+    };
+  }
   if (config.allowedOrigins !== undefined) options.allowedOrigins = config.allowedOrigins;
   if (config.webRoot !== undefined) options.webRoot = config.webRoot;
   return options;
@@ -182,6 +200,14 @@ function feedSettings(config: ServeConfig): FeedSettings {
     ...(config.symbols !== undefined ? { symbols: config.symbols } : {}),
     ...(config.ticksPerSecond !== undefined ? { ticksPerSecond: config.ticksPerSecond } : {}),
   };
+}
+
+/** The one JWT key source configured, if any (config.ts has checked there is at most one). */
+function jwtKeySource(config: ServeConfig): { secret: string } | { publicKeyPem: string } | { jwksUrl: string } | undefined {
+  if (config.authJwtSecret !== undefined) return { secret: config.authJwtSecret };
+  if (config.authJwtPublicKey !== undefined) return { publicKeyPem: readPem(config.authJwtPublicKey, '--auth-jwt-public-key').toString('utf8') };
+  if (config.authJwksUrl !== undefined) return { jwksUrl: config.authJwksUrl };
+  return undefined;
 }
 
 function readPem(file: string, origin: string): Buffer {

@@ -9,17 +9,18 @@ import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
 import { FeedStream } from '../broker/feed-stream.js';
 import type { StreamSource } from '../broker/stream.js';
-import { QuoteHub, parseConnectParams, redactUrl, type CommandPolicy, type HubOptions } from '../hub/index.js';
+import { QuoteHub, redactUrl, type CommandPolicy, type HubOptions } from '../hub/index.js';
 import { createFeed, type FeedSpec, type QuoteFeed } from '../market/index.js';
-import { WebSocketServer, type UpgradeRequest, type VerifyResult, type WebSocketConnection } from '../transport/index.js';
+import type { WebSocketConnection } from '../transport/index.js';
 import { createBrokerSource } from './broker-source.js';
 import { HUB_FRAMES } from './hub-frames.js';
 import { createLogger, silentLogger } from './logger.js';
+import { JwtGate, type JwtGateOptions } from './jwt-gate.js';
 import { ServerMetrics } from './metrics.js';
 import { DEFAULT_WEB_ROOT, PACKAGE_VERSION } from './package-info.js';
-import { createRequestHandler, type ClusterView } from './routes.js';
+import { createRequestHandler, type ClusterView, type QuoteAccess } from './routes.js';
 import { StaticFiles } from './static-files.js';
-import { UpgradePolicy } from './upgrade-policy.js';
+import { createWebSocketEndpoint, defined } from './websocket-endpoint.js';
 
 export interface TickstreamServerOptions {
   /** Interface to listen on. Default '0.0.0.0' (all IPv4 interfaces). */
@@ -64,6 +65,22 @@ export interface TickstreamServerOptions {
   deflate?: boolean;
   maxPayload?: number;
   maxConnections?: number;
+  /** WebSocket connections per client address (429 beyond). Default 1000; 0 = unlimited. */
+  maxConnectionsPerIp?: number;
+  /** WebSocket handshakes per second per client address (429 beyond). Default 200; 0 = unlimited. */
+  handshakeRatePerSec?: number;
+  /** Handshakes per address at once before the rate applies. Default 1000. */
+  handshakeBurst?: number;
+  /** Proxies (addresses or CIDR blocks) whose X-Forwarded-For names the client. Default: none. */
+  trustedProxies?: readonly string[];
+  /** Time allowed for the TLS handshake, the request headers and the WebSocket handshake. Default 10 000 ms. */
+  handshakeTimeoutMs?: number;
+  /** A started frame or message must be finished within this time (1008 otherwise). Default 30 000 ms; 0 = off. */
+  messageTimeoutMs?: number;
+  /** Close (1001) clients that sent nothing for this long. Default 0 = off. */
+  idleTimeoutMs?: number;
+  /** Close (1001) connections older than this, asking them to reconnect. Default 0 = off. */
+  maxLifetimeMs?: number;
   highWaterMarkBytes?: number;
   hardLimitBytes?: number;
   slowCloseAfterMs?: number;
@@ -75,6 +92,11 @@ export interface TickstreamServerOptions {
   authToken?: string;
   /** Refuse WebSocket upgrades from browser Origins not in this list (403). */
   allowedOrigins?: string[];
+  /**
+   * JWT authentication (docs/auth.md): one key source (an HS256 secret, a PEM public key, or a JWKS
+   * URL), optional issuer/audience, the entitlement claim, and a per-user connection cap.
+   */
+  jwt?: JwtGateOptions;
 }
 
 export interface TickstreamServer {
@@ -95,8 +117,8 @@ export interface TickstreamServer {
   close(code?: number, reason?: string): Promise<void>;
 }
 
-const WEBSOCKET_PATHS = ['/', '/ws'];
-const CLOSE_TIMEOUT_MS = 3_000;
+/** Time allowed for the TLS handshake, request headers and the WebSocket handshake. */
+const HANDSHAKE_TIMEOUT_MS = 10_000;
 
 export async function startServer(options: TickstreamServerOptions = {}): Promise<TickstreamServer> {
   const logger = options.logger === false ? silentLogger() : (options.logger ?? createLogger());
@@ -111,7 +133,9 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     (options.broker !== undefined
       ? createBrokerSource(options.broker.url, options.broker.prefix, logger, metrics)
       : await feedSource(options.feed, logger));
-  hub = new QuoteHub(source, hubOptions(options), metrics, logger.child({ component: 'hub' }));
+  const gate = options.jwt === undefined ? undefined : await JwtGate.create(options.jwt);
+  if (gate !== undefined) logger.info({ keySource: gate.verifier.keySource, algorithms: gate.verifier.algorithms }, 'JWT authentication on');
+  hub = new QuoteHub(source, hubOptions(options, gate), metrics, logger.child({ component: 'hub' }));
   const liveHub = hub;
   const clusterView = options.clusterView?.(metrics, liveHub);
 
@@ -125,50 +149,16 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     ...(clusterView !== undefined ? { cluster: clusterView } : {}),
     startedAt: Date.now(),
     onError: (err, req) => logger.error({ err, url: redactUrl(req.url ?? '') }, 'request failed'),
+    ...(gate !== undefined ? { quoteAccess: restQuoteAccess(gate) } : {}),
   });
+  const handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
+  // Slowloris guards: request headers and the TLS handshake each get handshakeTimeoutMs, checked
+  // every second (Node's default check runs every 30 s, which would let a header trickle live 40 s).
+  const httpOptions = { headersTimeout: handshakeTimeoutMs, connectionsCheckingInterval: Math.min(1000, handshakeTimeoutMs) };
   const server: HttpServer | HttpsServer = options.tls
-    ? createHttpsServer({ cert: options.tls.cert, key: options.tls.key }, routes)
-    : createHttpServer(routes);
-
-  const policy = new UpgradePolicy({ authToken: options.authToken, allowedOrigins: options.allowedOrigins, tls: options.tls !== undefined });
-  const connectDefaults = { intervalMs: defaultIntervalMs };
-  const verify = (req: UpgradeRequest): VerifyResult => {
-    const url = upgradeUrl(req);
-    const refusal = policy.check(req, url);
-    if (refusal) {
-      // Said in the log: a refused browser only shows a closed socket. The URL is scrubbed of credentials.
-      logger.info({ remote: req.socket.remoteAddress, status: refusal.status, reason: refusal.message, url: redactUrl(req.url ?? '') }, 'upgrade refused');
-      return refusal;
-    }
-    const params = parseConnectParams(url, connectDefaults);
-    return 'error' in params ? { status: 400, message: params.error } : true;
-  };
-  const wss = new WebSocketServer({
-    server,
-    path: WEBSOCKET_PATHS,
-    verify,
-    // Below the CLI's 5 s shutdown deadline, so a client that never answers our close is cut off in time.
-    closeTimeoutMs: CLOSE_TIMEOUT_MS,
-    ...defined({
-      maxPayload: options.maxPayload,
-      deflate: options.deflate,
-      heartbeatIntervalMs: options.pingIntervalMs,
-      maxConnections: options.maxConnections,
-    }),
-  });
-  wss.on('error', (err) => logger.error({ err }, 'websocket server error'));
-  wss.on('connection', (conn: WebSocketConnection, req: UpgradeRequest) => {
-    // verify already accepted these parameters, so parsing again cannot fail.
-    const params = parseConnectParams(upgradeUrl(req), connectDefaults);
-    if ('error' in params) {
-      conn.close(1008, params.error);
-      return;
-    }
-    const remote = conn.remoteAddress;
-    logger.debug({ remote, url: redactUrl(conn.url), extensions: conn.extensions }, 'connection open');
-    conn.on('close', (code: number, reason: string) => logger.debug({ remote, code, reason }, 'connection closed'));
-    liveHub.attach(conn, params);
-  });
+    ? createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: handshakeTimeoutMs }, routes)
+    : createHttpServer(httpOptions, routes);
+  const wss = createWebSocketEndpoint({ server, hub: liveHub, metrics, logger, options, gate, defaultIntervalMs, handshakeTimeoutMs });
 
   try {
     await liveHub.start();
@@ -204,7 +194,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
   return { port: address.port, url, wsUrl, hub: liveHub, metrics, logger, clients: wss.clients, close };
 }
 
-function hubOptions(options: TickstreamServerOptions): HubOptions {
+function hubOptions(options: TickstreamServerOptions, gate: JwtGate | undefined): HubOptions {
   return {
     ...defined({
       defaultIntervalMs: options.intervalMs,
@@ -219,8 +209,19 @@ function hubOptions(options: TickstreamServerOptions): HubOptions {
       serverVersion: PACKAGE_VERSION,
       instance: options.instance,
       commandPolicy: options.commandPolicy,
+      verifyToken: gate?.verifyForRefresh,
     }),
     frames: HUB_FRAMES,
+  };
+}
+
+/** The REST quote snapshot under JWT auth: the same token, the same entitlements as a subscription. */
+function restQuoteAccess(gate: JwtGate): QuoteAccess {
+  return async (req, url) => {
+    const verdict = await gate.admit(req.headers, url, false);
+    if (!verdict.ok) return { status: verdict.status, message: verdict.message, headers: verdict.headers };
+    const entitlements = verdict.principal.entitlements;
+    return { all: entitlements.all, allows: (symbol: string) => entitlements.allows(symbol) };
   };
 }
 
@@ -232,21 +233,6 @@ async function feedSource(feed: TickstreamServerOptions['feed'], logger: Logger)
 
 function isQuoteFeed(value: unknown): value is QuoteFeed {
   return typeof value === 'object' && value !== null && typeof (value as QuoteFeed).start === 'function';
-}
-
-/** Drops undefined values so the callee's own defaults apply. */
-function defined<T extends object>(values: T): { [K in keyof T]?: Exclude<T[K], undefined> } {
-  return Object.fromEntries(Object.entries(values).filter(([, v]) => v !== undefined)) as {
-    [K in keyof T]?: Exclude<T[K], undefined>;
-  };
-}
-
-function upgradeUrl(req: UpgradeRequest): URL {
-  try {
-    return new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    return new URL('http://localhost/');
-  }
 }
 
 function listen(server: HttpServer | HttpsServer, port: number, host: string): Promise<void> {

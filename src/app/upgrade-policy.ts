@@ -5,6 +5,7 @@
  */
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { UpgradeRequest } from '../transport/index.js';
+import { BEARER_CHALLENGE, presentedToken } from './bearer-token.js';
 
 export interface UpgradePolicyOptions {
   authToken?: string | undefined;
@@ -13,7 +14,7 @@ export interface UpgradePolicyOptions {
   tls?: boolean;
 }
 
-export type Refusal = { status: number; message: string };
+export type Refusal = { status: number; message: string; headers?: Record<string, string> };
 
 export class UpgradePolicy {
   private readonly tokenDigest: Buffer | undefined;
@@ -40,10 +41,12 @@ export class UpgradePolicy {
       }
     }
     if (this.tokenDigest !== undefined) {
-      const presented = bearerToken(req) ?? url.searchParams.get('token');
-      if (presented === null || presented === undefined) return { status: 401, message: 'missing token' };
+      const presented = presentedToken(req.headers, url);
+      if (presented === undefined) return { status: 401, message: 'missing token', headers: { 'WWW-Authenticate': BEARER_CHALLENGE } };
       // Compare fixed-length digests so the comparison time does not leak the token's length or prefix.
-      if (!timingSafeEqual(digest(presented), this.tokenDigest)) return { status: 401, message: 'invalid token' };
+      if (!timingSafeEqual(digest(presented), this.tokenDigest)) {
+        return { status: 401, message: 'invalid token', headers: { 'WWW-Authenticate': `${BEARER_CHALLENGE}, error="invalid_token"` } };
+      }
     }
     return undefined;
   }
@@ -51,14 +54,6 @@ export class UpgradePolicy {
   private isOwnOrigin(origin: string, host: string | undefined): boolean {
     return host !== undefined && normaliseOrigin(origin) === normaliseOrigin(this.ownScheme + host);
   }
-}
-
-/** Also used by the HTTP API: the same token protects nothing there, by design (read-only public data). */
-function bearerToken(req: UpgradeRequest): string | undefined {
-  const header = req.headers.authorization;
-  if (header === undefined) return undefined;
-  const match = /^Bearer\s+(\S+)\s*$/i.exec(header);
-  return match ? match[1] : undefined;
 }
 
 function digest(token: string): Buffer {

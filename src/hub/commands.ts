@@ -8,7 +8,8 @@ export type ClientCommand =
   | { type: 'unsubscribe'; id: CommandId | undefined; symbols: string[] }
   | { type: 'interval'; id: CommandId | undefined; intervalMs: number }
   | { type: 'snapshot'; id: CommandId | undefined; symbols: string[] | null }
-  | { type: 'ping'; id: CommandId | undefined };
+  | { type: 'ping'; id: CommandId | undefined }
+  | { type: 'refresh'; id: CommandId | undefined; token: string };
 
 export interface CommandError {
   type: 'error';
@@ -16,6 +17,9 @@ export interface CommandError {
   code: ErrorCode;
   message: string;
 }
+
+/** Longest token accepted in a refresh command (a JWT with a large entitlement list fits). */
+export const MAX_TOKEN_LENGTH = 64 * 1024;
 
 function fail(id: CommandId | undefined, code: ErrorCode, message: string): CommandError {
   return { type: 'error', id, code, message };
@@ -61,6 +65,11 @@ export function parseCommand(text: string, maxSymbols: number): ClientCommand | 
       return { type: 'interval', id, intervalMs: msg.interval };
     case 'ping':
       return { type: 'ping', id };
+    case 'refresh':
+      if (typeof msg.token !== 'string' || msg.token.trim() === '' || msg.token.length > MAX_TOKEN_LENGTH) {
+        return fail(id, 'bad_request', `"token" must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`);
+      }
+      return { type: 'refresh', id, token: msg.token.trim() };
     default:
       return fail(id, 'unknown_command', `unknown command "${msg.type.slice(0, 40)}"`);
   }

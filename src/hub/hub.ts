@@ -6,11 +6,13 @@ import { ControlSender } from './control.js';
 import { isValidInterval, unrefTimer } from './limits.js';
 import { epochMessage, heartbeatMessage, statusMessage, symbolsMessage, welcomeMessage } from './messages.js';
 import { Session } from './session.js';
+import { AuthExpiry } from './session-auth.js';
 import { SessionCommands } from './session-commands.js';
 import { SubscriptionRouter } from './subscription-router.js';
 import type { AttachOptions, HubConnection, HubFrames, HubLogger, HubMetrics, HubOptions, HubStats, ResolvedHubOptions } from './types.js';
 
-const DEFAULTS: Omit<ResolvedHubOptions, 'instance'> = {
+/** The hub's defaults (the app applies the same outbound limits in the transport). */
+export const HUB_DEFAULTS: Omit<ResolvedHubOptions, 'instance'> = {
   defaultIntervalMs: 1000,
   appHeartbeatMs: 15_000,
   highWaterMarkBytes: 256 * 1024,
@@ -45,6 +47,7 @@ export class QuoteHub implements StreamSink {
   private readonly router: SubscriptionRouter;
   private readonly control: ControlSender;
   private readonly commands: SessionCommands;
+  private readonly expiry: AuthExpiry;
   private readonly sessions = new Set<Session>();
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private started = false;
@@ -52,8 +55,8 @@ export class QuoteHub implements StreamSink {
 
   constructor(source: StreamSource, options: HubOptions, metrics?: HubMetrics, logger?: HubLogger) {
     this.source = source;
-    const { frames, commandPolicy, instance, ...rest } = options;
-    this.options = { ...DEFAULTS, ...stripUndefined(rest), instance };
+    const { frames, commandPolicy, instance, verifyToken, ...rest } = options;
+    this.options = { ...HUB_DEFAULTS, ...stripUndefined(rest), instance };
     if (!isValidInterval(this.options.defaultIntervalMs)) {
       throw new RangeError(`defaultIntervalMs: ${String(this.options.defaultIntervalMs)} is not a valid interval`);
     }
@@ -61,7 +64,8 @@ export class QuoteHub implements StreamSink {
     this.logger = logger;
     this.router = new SubscriptionRouter(this.options, frames, metrics, logger);
     this.control = new ControlSender(metrics);
-    this.commands = new SessionCommands(this.cache, this.router, this.control, this.options, commandPolicy);
+    this.expiry = new AuthExpiry(logger);
+    this.commands = new SessionCommands(this.cache, this.router, this.control, this.options, { policy: commandPolicy, verifyToken, expiry: this.expiry });
     this.frames = frames;
   }
 
@@ -81,6 +85,7 @@ export class QuoteHub implements StreamSink {
     if (this.heartbeatTimer !== null) clearInterval(this.heartbeatTimer);
     this.heartbeatTimer = null;
     this.router.stop();
+    this.expiry.stop();
     if (this.started) {
       this.started = false;
       await this.source.stop();
@@ -129,9 +134,14 @@ export class QuoteHub implements StreamSink {
     this.metrics?.clientConnected();
     conn.on('message', (data, isText) => this.commands.onMessage(session, data, isText));
     conn.on('drain', () => this.router.slow.onDrain(session));
+    if (session.budget !== null) conn.on('ping', () => this.commands.onProtocolPing(session));
     conn.on('close', (code, reason) => this.detach(session, code, reason));
+    if (init.auth !== undefined) {
+      session.auth = init.auth;
+      this.expiry.track(session);
+    }
 
-    const { unknown, tooMany } = this.commands.initialSubscription(session, init.symbols ?? ['*']);
+    const { unknown, forbidden, tooMany } = this.commands.initialSubscription(session, init.symbols ?? ['*']);
     const welcome = welcomeMessage({
       server: this.options.serverName,
       version: this.options.serverVersion,
@@ -146,6 +156,7 @@ export class QuoteHub implements StreamSink {
     this.control.send(session, this.router.encoder.snapshotMessage(undefined, this.commands.cachedFor(session)));
     if (tooMany) this.commands.tooManySymbols(session, undefined);
     if (unknown.length > 0) this.commands.sendError(session, undefined, 'unknown_symbol', 'unknown symbols', unknown);
+    if (forbidden.length > 0) this.commands.forbiddenSymbols(session, undefined, forbidden);
     this.router.regroup(session);
     this.logger?.debug({ symbols: session.all ? '*' : session.symbols.size, interval: session.intervalMs }, 'client attached');
   }
@@ -219,6 +230,7 @@ export class QuoteHub implements StreamSink {
     session.closed = true;
     this.sessions.delete(session);
     this.router.leave(session);
+    this.expiry.untrack(session);
     this.metrics?.clientDisconnected();
     this.logger?.debug({ code, reason }, 'client detached');
   }

@@ -1,5 +1,5 @@
 // Public API of the hub layer (docs/api.md describes the wire protocol it serves).
-export { QuoteHub } from './hub.js';
+export { QuoteHub, HUB_DEFAULTS } from './hub.js';
 export { READ_ONLY_REASON, RATE_LIMIT_REASON } from './session-commands.js';
 export { parseConnectParams, type ConnectParams, type ConnectDefaults } from './connect-params.js';
 export { SLOW_CONSUMER_REASON } from './slow-consumers.js';
@@ -21,3 +21,4 @@ export type {
   HubStats,
   PreparedFrame,
 } from './types.js';
+export { TokenRefusal, TOKEN_EXPIRED_CLOSE_CODE, TOKEN_EXPIRED_REASON, type SessionAuth, type TokenVerifier, type TokenRefusalCode } from './session-auth.js';

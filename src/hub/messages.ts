@@ -13,7 +13,11 @@ export type ErrorCode =
   | 'unknown_symbol'
   | 'too_many_symbols'
   | 'rate_limited'
-  | 'forbidden';
+  | 'forbidden'
+  | 'forbidden_symbol'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'auth_unavailable';
 
 export interface WelcomeFields {
   server: string;

@@ -8,6 +8,7 @@ import { ALL_SYMBOLS } from './limits.js';
 import { errorMessage, intervalMessage, pongMessage, subscriptionsMessage, type ErrorCode } from './messages.js';
 import type { CommandId } from './quote-encoder.js';
 import type { Session } from './session.js';
+import { isRestricted, refreshedMessage, splitEntitled, TokenRefusal, type AuthExpiry, type TokenVerifier } from './session-auth.js';
 import type { SubscriptionRouter } from './subscription-router.js';
 import type { CommandPolicy, ResolvedHubOptions } from './types.js';
 
@@ -25,19 +26,23 @@ export class SessionCommands {
   private readonly control: ControlSender;
   private readonly options: ResolvedHubOptions;
   private readonly policy: CommandPolicy | undefined;
+  private readonly verifyToken: TokenVerifier | undefined;
+  private readonly expiry: AuthExpiry;
 
   constructor(
     cache: StreamState,
     router: SubscriptionRouter,
     control: ControlSender,
     options: ResolvedHubOptions,
-    policy: CommandPolicy | undefined,
+    hooks: { policy: CommandPolicy | undefined; verifyToken: TokenVerifier | undefined; expiry: AuthExpiry },
   ) {
     this.cache = cache;
     this.router = router;
     this.control = control;
     this.options = options;
-    this.policy = policy;
+    this.policy = hooks.policy;
+    this.verifyToken = hooks.verifyToken;
+    this.expiry = hooks.expiry;
   }
 
   /** One message from a client. */
@@ -69,6 +74,15 @@ export class SessionCommands {
     this.execute(session, command);
   }
 
+  /**
+   * A protocol ping costs one token like a command: a client flooding pings makes us write a pong
+   * for each, which is work too. Over budget it gets the same rate_limited answer and, if it keeps
+   * going, the same 1008 close.
+   */
+  onProtocolPing(session: Session): void {
+    if (!session.closed) this.withinBudget(session, 1, undefined);
+  }
+
   /** Spends from the session's command budget; false when the message must not run. */
   private withinBudget(session: Session, cost: number, id: CommandId | undefined): boolean {
     const budget = session.budget;
@@ -87,16 +101,31 @@ export class SessionCommands {
     }
   }
 
-  /** Applies the subscription a client asked for in its URL. Returns the symbols it could not resolve. */
-  initialSubscription(session: Session, requested: readonly string[]): { unknown: string[]; tooMany: boolean } {
+  /**
+   * Applies the subscription a client asked for in its URL. Returns the symbols it could not resolve
+   * and those its entitlements exclude.
+   */
+  initialSubscription(session: Session, requested: readonly string[]): { unknown: string[]; forbidden: string[]; tooMany: boolean } {
     if (requested.includes(ALL_SYMBOLS)) {
-      session.all = true;
-      return { unknown: [], tooMany: false };
+      if (!isRestricted(session)) {
+        session.all = true;
+        return { unknown: [], forbidden: [], tooMany: false };
+      }
+      // A restricted user's '*' means every symbol it is entitled to, as of now.
+      const { allowed } = splitEntitled(session, this.cache.symbols());
+      if (allowed.length > this.options.maxSymbolsPerClient) return { unknown: [], forbidden: [], tooMany: true };
+      session.symbols = new Set(allowed);
+      return { unknown: [], forbidden: [], tooMany: false };
     }
     const resolved = this.resolveAll(requested);
-    if (resolved.known.length > this.options.maxSymbolsPerClient) return { unknown: resolved.unknown, tooMany: true };
-    session.symbols = new Set(resolved.known);
-    return { unknown: resolved.unknown, tooMany: false };
+    const { allowed, forbidden } = splitEntitled(session, resolved.known);
+    if (allowed.length > this.options.maxSymbolsPerClient) return { unknown: resolved.unknown, forbidden, tooMany: true };
+    session.symbols = new Set(allowed);
+    return { unknown: resolved.unknown, forbidden, tooMany: false };
+  }
+
+  forbiddenSymbols(session: Session, id: CommandId | undefined, symbols: readonly string[]): void {
+    this.sendError(session, id, 'forbidden_symbol', 'not entitled to these symbols', symbols);
   }
 
   /** Cached quotes of everything the session subscribes to. */
@@ -142,19 +171,75 @@ export class SessionCommands {
       case 'ping':
         this.control.send(session, pongMessage(command.id, Date.now()));
         return;
+      case 'refresh':
+        return this.refresh(session, command.id, command.token);
     }
+  }
+
+  /**
+   * Replaces the session's token with a newer one of the same user before the old one expires: the
+   * new expiry and entitlements apply at once (symbols no longer entitled are unsubscribed). A failed
+   * refresh changes nothing: the old token stays in force until it expires.
+   */
+  private refresh(session: Session, id: CommandId | undefined, token: string): void {
+    const verify = this.verifyToken;
+    const current = session.auth;
+    if (verify === undefined || current === null) {
+      this.sendError(session, id, 'bad_request', 'this server does not use token authentication; there is nothing to refresh');
+      return;
+    }
+    verify(token).then(
+      (auth) => {
+        if (session.closed) return;
+        if (auth.sub !== current.sub) {
+          this.sendError(session, id, 'forbidden', 'the new token is for another user');
+          return;
+        }
+        session.auth = auth;
+        this.expiry.track(session);
+        const removed = this.dropUnentitled(session);
+        this.control.send(session, refreshedMessage(id, auth.sub, auth.expiresAt, removed));
+        if (removed.length > 0) {
+          this.control.send(session, subscriptionsMessage(undefined, session.subscriptionList()));
+          this.router.regroup(session);
+        }
+      },
+      (error: unknown) => {
+        if (session.closed) return;
+        const code = error instanceof TokenRefusal ? error.code : 'invalid_token';
+        this.sendError(session, id, code, error instanceof Error ? error.message : 'the token was refused');
+      },
+    );
+  }
+
+  /** After the entitlements changed: unsubscribes what is no longer allowed; returns those symbols. */
+  private dropUnentitled(session: Session): string[] {
+    if (!isRestricted(session)) return [];
+    if (session.all) {
+      session.all = false;
+      session.symbols = new Set(splitEntitled(session, this.cache.symbols()).allowed);
+      return [];
+    }
+    const { allowed, forbidden } = splitEntitled(session, [...session.symbols]);
+    if (forbidden.length > 0) session.symbols = new Set(allowed);
+    return forbidden;
   }
 
   private subscribe(session: Session, id: CommandId | undefined, requested: readonly string[]): void {
     let added: StreamQuote[];
     let unknown: string[] = [];
-    if (requested.includes(ALL_SYMBOLS)) {
+    let forbidden: string[] = [];
+    if (requested.includes(ALL_SYMBOLS) && !isRestricted(session)) {
       added = session.all ? [] : this.cachedExcept(session.symbols);
       session.all = true;
       session.symbols = new Set();
     } else {
-      const resolved = this.resolveAll(requested);
+      // A restricted user's '*' is every symbol it is entitled to, as of now.
+      const resolved = requested.includes(ALL_SYMBOLS) ? { known: [...this.cache.symbols()], unknown: [] as string[] } : this.resolveAll(requested);
       unknown = resolved.unknown;
+      const entitled = splitEntitled(session, resolved.known);
+      if (!requested.includes(ALL_SYMBOLS)) forbidden = entitled.forbidden;
+      resolved.known = entitled.allowed;
       added = [];
       if (!session.all) {
         const next = new Set(session.symbols);
@@ -175,6 +260,7 @@ export class SessionCommands {
     this.sendSnapshot(session, id, added);
     this.router.regroup(session);
     if (unknown.length > 0) this.sendError(session, id, 'unknown_symbol', 'unknown symbols', unknown);
+    if (forbidden.length > 0) this.forbiddenSymbols(session, id, forbidden);
   }
 
   private unsubscribe(session: Session, id: CommandId | undefined, requested: readonly string[]): void {
@@ -202,17 +288,20 @@ export class SessionCommands {
       return;
     }
     if (requested.includes(ALL_SYMBOLS)) {
-      this.sendSnapshot(session, id, this.cache.quotes());
+      const all = this.cache.quotes();
+      this.sendSnapshot(session, id, isRestricted(session) ? all.filter((q) => session.auth!.allows(q.symbol)) : all);
       return;
     }
     const resolved = this.resolveAll(requested);
+    const { allowed, forbidden } = splitEntitled(session, resolved.known);
     const quotes: StreamQuote[] = [];
-    for (const symbol of resolved.known) {
+    for (const symbol of allowed) {
       const q = this.cache.last(symbol);
       if (q !== undefined) quotes.push(q);
     }
     this.sendSnapshot(session, id, quotes);
     if (resolved.unknown.length > 0) this.sendError(session, id, 'unknown_symbol', 'unknown symbols', resolved.unknown);
+    if (forbidden.length > 0) this.forbiddenSymbols(session, id, forbidden);
   }
 
   private resolveAll(requested: readonly string[]): { known: string[]; unknown: string[] } {

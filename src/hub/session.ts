@@ -1,6 +1,7 @@
 import type { StreamQuote } from '../broker/stream.js';
 import type { CommandBudget } from './command-budget.js';
 import type { DeliveryGroup } from './delivery-groups.js';
+import type { SessionAuth } from './session-auth.js';
 import type { HubConnection } from './types.js';
 
 /** One attached connection: what it subscribed to, at which cadence, and its slow-consumer state. */
@@ -28,6 +29,8 @@ export class Session {
   closed = false;
   /** Its command rate limit (null: unlimited). */
   budget: CommandBudget | null = null;
+  /** Who it is and what it may receive (null: the server does no token authentication). */
+  auth: SessionAuth | null = null;
 
   constructor(conn: HubConnection, intervalMs: number) {
     this.conn = conn;

@@ -1,4 +1,4 @@
-import { CloseCode, Defaults } from '../protocol/constants.js';
+import { CloseCode, CloseReason, Defaults } from '../protocol/constants.js';
 import type { StreamQuote } from '../broker/stream.js';
 import { unrefTimer } from './limits.js';
 import { redactUrl } from './redact.js';
@@ -11,7 +11,8 @@ export interface SlowConsumerLimits {
   slowCloseAfterMs: number;
 }
 
-export const SLOW_CONSUMER_REASON = 'slow consumer';
+/** The close reason for slow consumers, the same one the transport sends at its hard limit. */
+export const SLOW_CONSUMER_REASON = CloseReason.SlowConsumer;
 
 /**
  * The slow-consumer policy. A client whose send buffer is above the high-water mark gets no more

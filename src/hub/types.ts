@@ -1,4 +1,5 @@
 import type { Quote } from '../market/index.js';
+import type { SessionAuth, TokenVerifier } from './session-auth.js';
 import type { ClientCommand } from './commands.js';
 import type { ErrorCode } from './messages.js';
 
@@ -47,6 +48,8 @@ export interface HubConnection {
   on(event: 'message', listener: (data: Buffer, isText: boolean) => void): unknown;
   on(event: 'close', listener: (code: number, reason: string) => void): unknown;
   on(event: 'drain', listener: () => void): unknown;
+  /** A protocol ping from the client (the transport has already answered it with a pong). */
+  on(event: 'ping', listener: (payload: Buffer) => void): unknown;
 }
 
 /** How the hub treats messages from clients. */
@@ -83,9 +86,11 @@ export interface HubOptions {
   frames: HubFrames;
   /** Checked before every client command (see {@link CommandPolicy}). */
   commandPolicy?: CommandPolicy;
+  /** Verifies the token of a `refresh` command (token authentication). Without it, refresh is refused. */
+  verifyToken?: TokenVerifier;
 }
 
-export type ResolvedHubOptions = Required<Omit<HubOptions, 'frames' | 'commandPolicy' | 'instance'>> & { instance: number | undefined };
+export type ResolvedHubOptions = Required<Omit<HubOptions, 'frames' | 'commandPolicy' | 'instance' | 'verifyToken'>> & { instance: number | undefined };
 
 /** Observability hooks, implemented by the app with prom-client. Every method is cheap and synchronous. */
 export interface HubMetrics {
@@ -112,6 +117,8 @@ export interface AttachOptions {
   /** ['*'] for every symbol, [] for none, or explicit symbols. */
   symbols?: readonly string[];
   intervalMs?: number;
+  /** The verified identity and entitlements of the client (token authentication). */
+  auth?: SessionAuth;
 }
 
 export interface HubStats {

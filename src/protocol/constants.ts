@@ -31,6 +31,18 @@ export const CloseCode = {
 } as const;
 export type CloseCodeValue = (typeof CloseCode)[keyof typeof CloseCode];
 
+/** Close reasons the server's own limits send, so clients (and tests) can tell them apart. */
+export const CloseReason = {
+  /** The peer's outbound queue passed the hard limit, or stayed above the high-water mark too long (1008). */
+  SlowConsumer: 'slow consumer',
+  /** A frame or fragmented message was started and not finished in time (1008). */
+  MessageTimeout: 'message not completed in time',
+  /** The connection reached its maximum lifetime (1001): reconnect. */
+  MaxLifetime: 'connection lifetime reached; reconnect',
+  /** Nothing received for the idle timeout (1001). */
+  IdleTimeout: 'idle timeout',
+} as const;
+
 /** Which end of the connection the engine plays: it decides the masking rules (section 5.1). */
 export type Role = 'server' | 'client';
 

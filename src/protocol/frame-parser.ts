@@ -97,6 +97,11 @@ export class FrameParser {
   private utf8: Utf8Validator | null = null;
   private utf8Incremental = false; // this text message is validated piece by piece as it arrives
 
+  // Flow control: while paused, input is kept (not parsed) and parsed again on resume().
+  private paused = false;
+  private pushing = false;
+  private held: Buffer[] | null = null;
+
   constructor(sink: FrameSink, options: FrameParserOptions) {
     this.sink = sink;
     this.isServer = options.role === 'server';
@@ -115,13 +120,62 @@ export class FrameParser {
    * The sink must not call push() re-entrantly.
    */
   push(chunk: Buffer): void {
+    if (this.paused || this.held !== null) {
+      (this.held ??= []).push(chunk);
+      return;
+    }
     const end = chunk.length;
     let pos = 0;
-    while (pos < end) {
-      if (this.phase === READ_HEADER) pos = this.readHeader(chunk, pos, end);
-      else if (this.phase === READ_PAYLOAD) pos = this.readPayload(chunk, pos, end);
-      else return;
+    this.pushing = true;
+    try {
+      while (pos < end) {
+        if (this.paused) {
+          // The sink asked to stop (its peer is not reading what we send): keep the rest for resume().
+          (this.held ??= []).push(chunk.subarray(pos));
+          return;
+        }
+        if (this.phase === READ_HEADER) pos = this.readHeader(chunk, pos, end);
+        else if (this.phase === READ_PAYLOAD) pos = this.readPayload(chunk, pos, end);
+        else return;
+      }
+    } finally {
+      this.pushing = false;
     }
+  }
+
+  /**
+   * Stops delivering at the next frame boundary: bytes pushed from now on are kept, unparsed, until
+   * resume(). This is how a server stops doing work for a client that does not read its answers.
+   */
+  pause(): void {
+    this.paused = true;
+  }
+
+  /** Parses what was kept while paused, then carries on normally. Safe to call from a sink callback. */
+  resume(): void {
+    if (!this.paused) return;
+    this.paused = false;
+    if (this.pushing) return; // called from inside push(): its loop simply continues
+    const held = this.held;
+    if (held === null) return;
+    this.held = null;
+    for (let i = 0; i < held.length; i++) this.push(held[i]!); // push() re-holds if paused again
+  }
+
+  get isPaused(): boolean {
+    return this.paused;
+  }
+
+  /** Bytes kept unparsed while paused (bounded by what the socket delivered before it was paused too). */
+  get heldBytes(): number {
+    let n = 0;
+    if (this.held !== null) for (const b of this.held) n += b.length;
+    return n;
+  }
+
+  /** A frame or a fragmented message has started and is not complete yet. */
+  get midMessage(): boolean {
+    return this.phase === READ_PAYLOAD || this.headerHave > 0 || this.messageOpcode !== 0;
   }
 
   // ---------------------------------------------------------------- header (section 5.2)

@@ -1,19 +1,21 @@
 import { EventEmitter } from 'node:events';
 import type { Socket } from 'node:net';
-import { CloseCode, Defaults, Opcode, type Role } from '../protocol/constants.js';
+import { CloseCode, CloseReason, Defaults, Opcode, type Role } from '../protocol/constants.js';
 import type { ProtocolError } from '../protocol/errors.js';
 import { FrameParser, type FrameSink } from '../protocol/frame-parser.js';
 import { encodeClosePayload, encodeFrame, encodeFrameHeader, encodeTextFrame } from '../protocol/frame-encoder.js';
 import { PerMessageDeflate } from '../protocol/deflate-codec.js';
 import type { DeflateParams } from '../protocol/permessage-deflate.js';
 import { ReadyState, type ReadyStateValue } from './ready-state.js';
-import { enqueueWrite, flushWriter, type CoalescedWriter } from './write-coalescer.js';
+import { discardPending, enqueueWrite, flushWriter, type CoalescedWriter } from './write-coalescer.js';
 import { unwatchClosing, watchClosing, type ClosingConnection } from './close-sweeper.js';
 import type { PreparedMessage } from './prepared-message.js';
 
 export interface ConnectionEvents {
   message: [data: Buffer, isText: boolean];
   close: [code: number, reason: string];
+  /** This end started the closing handshake (close() or a failure): the code and reason it sent. */
+  closing: [code: number, reason: string];
   drain: [];
   ping: [payload: Buffer];
   pong: [payload: Buffer];
@@ -32,6 +34,13 @@ export interface ConnectionSettings {
   closeTimeoutMs: number;
   deflateLevel: number | undefined;
   deflateThreshold: number | undefined;
+  /**
+   * Outbound budget, counted over every byte queued for the peer (data, pongs, close): above
+   * `highWaterMark` the connection stops reading from the peer until its queue drains; above
+   * `hardLimit` it is failed at once with 1008 "slow consumer". 0 turns either off.
+   */
+  highWaterMark: number;
+  hardLimit: number;
   /** Called once when a connection has closed (the server forgets it here, without a closure per connection). */
   onClosed: ((connection: WebSocketConnection) => void) | null;
 }
@@ -54,6 +63,8 @@ export function connectionSettings(role: Role, overrides: Partial<ConnectionSett
     closeTimeoutMs: overrides.closeTimeoutMs ?? Defaults.closeTimeoutMs,
     deflateLevel: overrides.deflateLevel,
     deflateThreshold: overrides.deflateThreshold,
+    highWaterMark: overrides.highWaterMark ?? 0,
+    hardLimit: overrides.hardLimit ?? 0,
     onClosed: overrides.onClosed ?? null,
   };
 }
@@ -85,6 +96,9 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
   readonly protocol: string;
   readonly extensions: string;
 
+  /** The client's address as the server resolved it (the TCP peer, or X-Forwarded-For from a trusted proxy). */
+  clientAddress: string | undefined = undefined;
+
   /** Free slot for the application (the hub keeps its session here). */
   data: unknown = undefined;
 
@@ -96,6 +110,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
   // Heartbeat bookkeeping, read by the server's single sweep timer.
   awaitingPong = false;
   lastSeenAt = 0;
+  /** When the connection opened (ms), for a maximum lifetime. */
+  openedAt = 0;
+  /** Since when reading is paused because the peer does not read (0: reading). */
+  readPausedAt = 0;
+  /** Since when a frame or fragmented message from the peer is incomplete (0: none in progress). */
+  messageStartedAt = 0;
 
   private state: ReadyStateValue = ReadyState.OPEN;
   private parser: FrameParser | null = null;
@@ -128,7 +148,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
 
   /** Starts reading: `head` holds bytes that arrived together with the handshake. */
   start(head: Buffer | null): void {
-    this.lastSeenAt = Date.now();
+    this.lastSeenAt = this.openedAt = Date.now();
     if (head !== null && head.length > 0) this.receive(head);
     if (this.socket.destroyed) return;
     this.socket.on('data', onSocketData);
@@ -169,6 +189,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
       const codec = this.getCodec();
       if (codec.shouldCompress(bytes.length)) {
         this.writeFrame(encodeFrame(opcode, codec.deflate(bytes), { rsv1: true, mask }));
+        this.checkOutbound();
         return true;
       }
       data = bytes;
@@ -181,6 +202,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     } else {
       this.writeFrame(encodeFrame(opcode, data, { mask }));
     }
+    this.checkOutbound();
     return true;
   }
 
@@ -190,6 +212,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     if (this.role === 'client') return this.send(message.payload, { binary: !message.isText });
     const params = this.deflateParams;
     this.writeFrame(params === null ? message.frame : message.frameForDeflate(params.serverMaxWindowBits));
+    this.checkOutbound();
     return true;
   }
 
@@ -198,6 +221,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     const bytes = typeof payload === 'string' ? Buffer.from(payload, 'utf8') : payload;
     if (bytes.length > 125) throw new RangeError('ping payload must be at most 125 bytes');
     this.writeFrame(encodeFrame(Opcode.Ping, bytes, { mask: this.role === 'client' }));
+    this.checkOutbound();
     return true;
   }
 
@@ -208,6 +232,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     this.closeCode = code;
     this.closeReason = reason;
     this.sendClose(payload);
+    if (this.listenerCount('closing') > 0) this.emit('closing', code, reason);
     if (this.closeReceived) this.endSocket();
   }
 
@@ -227,6 +252,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
   onPing(payload: Buffer): void {
     if (this.state === ReadyState.OPEN) {
       this.writeFrame(encodeFrame(Opcode.Pong, payload, { mask: this.role === 'client' }));
+      this.checkOutbound();
     }
     if (this.listenerCount('ping') > 0) this.emit('ping', payload);
   }
@@ -248,12 +274,69 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
   }
 
   onProtocolError(error: ProtocolError): void {
-    this.failed = true;
-    this.closeCode = error.closeCode;
-    this.closeReason = error.message;
     if (this.listenerCount('error') > 0) this.emit('error', error);
-    if (!this.closeSent) this.sendClose(encodeClosePayload(error.closeCode, truncateReason(error.message)));
-    this.endSocket(); // section 7.1.7: fail the connection
+    this.fail(error.closeCode, error.message);
+  }
+
+  /**
+   * Fails the connection (section 7.1.7): sends close(code) unless a close was already sent, stops
+   * reading and half-closes TCP; the close timeout destroys the socket if the peer never answers.
+   * The 'close' event then reports this code and reason.
+   */
+  fail(code: number, reason: string): void {
+    if (this.state === ReadyState.CLOSED || this.failed) return;
+    this.failed = true;
+    this.closeCode = code;
+    this.closeReason = reason;
+    if (!this.closeSent) {
+      this.sendClose(encodeClosePayload(code, truncateReason(reason)));
+      if (this.listenerCount('closing') > 0) this.emit('closing', code, reason);
+    }
+    this.endSocket();
+  }
+
+  // ---- flow control ----
+
+  /**
+   * Applies the outbound budget after a frame was queued. Over the hard limit the frames not yet
+   * handed to the socket are dropped (the peer would never read them) and the connection fails with
+   * 1008; over the high-water mark reading stops, so a peer that does not read cannot make us work.
+   */
+  private checkOutbound(): void {
+    const { highWaterMark, hardLimit } = this.settings;
+    if (highWaterMark === 0 && hardLimit === 0) return;
+    const buffered = this.pendingBytes + this.socket.writableLength;
+    if (hardLimit > 0 && buffered > hardLimit) {
+      discardPending(this);
+      this.pauseReading();
+      this.fail(CloseCode.PolicyViolation, CloseReason.SlowConsumer);
+    } else if (highWaterMark > 0 && buffered > highWaterMark && this.readPausedAt === 0) {
+      this.pauseReading();
+    }
+  }
+
+  /** Whether reading is paused because the peer does not read. */
+  get readPaused(): boolean {
+    return this.readPausedAt !== 0;
+  }
+
+  private pauseReading(): void {
+    if (this.readPausedAt !== 0) return;
+    this.readPausedAt = Date.now();
+    this.socket.pause();
+    this.parser?.pause();
+  }
+
+  /** Resumes reading once the outbound queue is back under the high-water mark (drain, flush, or the sweep). */
+  maybeResumeReading(): void {
+    if (this.readPausedAt === 0 || this.state !== ReadyState.OPEN) return;
+    if (this.pendingBytes + this.socket.writableLength > this.settings.highWaterMark) return;
+    this.readPausedAt = 0;
+    this.socket.resume();
+    this.parser?.resume();
+    // The time spent paused was ours, not the peer's: an unfinished message's clock restarts.
+    this.messageStartedAt = 0;
+    this.trackMessageStart();
   }
 
   // ---- internals ----
@@ -272,6 +355,17 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
       });
     }
     parser.push(chunk);
+    this.trackMessageStart();
+  }
+
+  /** Notes when an incomplete message began, so a peer cannot pin a half-sent message forever. */
+  private trackMessageStart(): void {
+    const parser = this.parser;
+    if (parser !== null && parser.midMessage) {
+      if (this.messageStartedAt === 0) this.messageStartedAt = Date.now();
+    } else {
+      this.messageStartedAt = 0;
+    }
   }
 
   afterFlush(): void {
@@ -279,6 +373,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
       this.endAfterFlush = false;
       this.socket.end();
     }
+    if (this.readPausedAt !== 0) this.maybeResumeReading();
   }
 
   closeTimedOut(): void {
@@ -366,5 +461,6 @@ function onSocketEnd(this: OwnedSocket): void {
 }
 function onSocketDrain(this: OwnedSocket): void {
   const conn = this[kConnection]!;
+  conn.maybeResumeReading();
   if (conn.listenerCount('drain') > 0) conn.emit('drain');
 }

@@ -3,4 +3,5 @@ export { WebSocketConnection, connectionSettings, type ConnectionEvents, type Co
 export { PreparedMessage, type PreparedMessageOptions } from './prepared-message.js';
 export { connect, type ClientOptions } from './client.js';
 export { ReadyState, type ReadyStateValue } from './ready-state.js';
+export { AddressLimits, addressKey, type AddressLimitOptions, type AddressVerdict } from './address-limits.js';
 export type { UpgradeRequest } from './upgrade-request.js';

@@ -3,11 +3,12 @@ import type { IncomingMessage, Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Socket } from 'node:net';
 import type { Duplex } from 'node:stream';
-import { CloseCode, Defaults } from '../protocol/constants.js';
+import { CloseCode, CloseReason, Defaults } from '../protocol/constants.js';
 import { acceptUpgrade, formatHttpResponse, headersFromRaw, type ServerHandshakeResult } from '../protocol/handshake-server.js';
 import type { DeflateOptions } from '../protocol/permessage-deflate.js';
 import { connectionSettings, WebSocketConnection, type ConnectionSettings } from './connection.js';
 import { ReadyState } from './ready-state.js';
+import { AddressLimits, type AddressLimitOptions } from './address-limits.js';
 import { interceptUpgrades } from './fast-upgrade.js';
 import type { UpgradeRequest } from './upgrade-request.js';
 
@@ -34,8 +35,28 @@ export interface ServerOptions {
   heartbeatIntervalMs?: number;
   /** Close (1001) peers that sent nothing for this long. 0 disables. */
   idleTimeoutMs?: number;
+  /**
+   * Outbound budget per connection (bytes queued for the peer, whatever produced them): above the
+   * high-water mark the server stops reading from the peer until the queue drains; above the hard
+   * limit the connection fails with 1008 "slow consumer". 0 disables either.
+   */
+  outboundHighWaterMark?: number;
+  outboundHardLimit?: number;
+  /** Fail (1008 "slow consumer") a peer whose reading stayed paused this long. 0 disables. */
+  outboundStallMs?: number;
+  /** Fail (1008) a peer that started a frame or message and did not finish it within this time. 0 disables. */
+  messageTimeoutMs?: number;
+  /** Close (1001, "reconnect") connections older than this. 0 disables. */
+  maxLifetimeMs?: number;
   /** Refuse upgrades with 503 beyond this many open connections. 0 = unlimited. */
   maxConnections?: number;
+  /** Per-client-address connection cap and handshake rate (429 with Retry-After beyond them). Default: none. */
+  perAddress?: AddressLimitOptions;
+  /**
+   * The client's address for per-address limits and `connection.clientAddress`. Default: the TCP peer.
+   * Behind a reverse proxy, the application resolves X-Forwarded-For from trusted proxies here.
+   */
+  clientAddress?: (request: UpgradeRequest) => string | undefined;
   /** Time allowed to an async verify hook (and, on the fast path, to the first bytes) before the socket is dropped. */
   handshakeTimeoutMs?: number;
   /** Time allowed to a closing handshake before the socket is destroyed. */
@@ -49,6 +70,8 @@ export interface ServerOptions {
 
 export interface ServerEvents {
   connection: [connection: WebSocketConnection, request: UpgradeRequest];
+  /** An upgrade refused by a server-wide limit (per-address limits, the connection cap), for logs and metrics. */
+  refused: [request: UpgradeRequest, status: number, reason: string];
   error: [error: Error];
 }
 
@@ -71,7 +94,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
   private readonly verify: VerifyHook | null;
   private readonly heartbeatIntervalMs: number;
   private readonly idleTimeoutMs: number;
+  private readonly stallMs: number;
+  private readonly messageTimeoutMs: number;
+  private readonly maxLifetimeMs: number;
   private readonly maxConnections: number;
+  private readonly addressLimits: AddressLimits | null;
+  private readonly clientAddress: (request: UpgradeRequest) => string | undefined;
   readonly handshakeTimeoutMs: number;
   private readonly connections = new Set<WebSocketConnection>();
   private handshakesInFlight = 0;
@@ -94,6 +122,11 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     this.heartbeatIntervalMs = options.heartbeatIntervalMs ?? DEFAULT_HEARTBEAT_MS;
     this.idleTimeoutMs = options.idleTimeoutMs ?? 0;
     this.maxConnections = options.maxConnections ?? 0;
+    this.addressLimits = options.perAddress === undefined ? null : new AddressLimits(options.perAddress);
+    this.clientAddress = options.clientAddress ?? peerAddress;
+    this.stallMs = options.outboundStallMs ?? 0;
+    this.messageTimeoutMs = options.messageTimeoutMs ?? 0;
+    this.maxLifetimeMs = options.maxLifetimeMs ?? 0;
     this.handshakeTimeoutMs = options.handshakeTimeoutMs ?? Defaults.handshakeTimeoutMs;
     this.settings = connectionSettings('server', {
       maxPayload: options.maxPayload,
@@ -101,7 +134,12 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       closeTimeoutMs: options.closeTimeoutMs,
       deflateLevel: this.deflate === false ? undefined : this.deflate.level,
       deflateThreshold: this.deflate === false ? undefined : this.deflate.threshold,
-      onClosed: (conn) => this.connections.delete(conn),
+      highWaterMark: options.outboundHighWaterMark,
+      hardLimit: options.outboundHardLimit,
+      onClosed: (conn) => {
+        this.connections.delete(conn);
+        if (conn.clientAddress !== undefined) this.addressLimits?.closed(conn.clientAddress);
+      },
     });
     this.server.on('upgrade', this.upgradeListener);
     if (options.fastUpgrade !== false) this.restoreHttpListener = interceptUpgrades(this.server, this);
@@ -128,7 +166,17 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
       refuse(socket, 503, 'server shutting down');
       return;
     }
+    const address = this.clientAddress(req);
+    if (this.addressLimits !== null && address !== undefined) {
+      const verdict = this.addressLimits.admit(address, Date.now());
+      if (!verdict.ok) {
+        this.emit('refused', req, verdict.status, verdict.message);
+        refuse(socket, verdict.status, verdict.message, { 'Retry-After': String(verdict.retryAfterSec) });
+        return;
+      }
+    }
     if (this.maxConnections > 0 && this.connections.size + this.handshakesInFlight >= this.maxConnections) {
+      this.emit('refused', req, 503, 'too many connections');
       refuse(socket, 503, 'too many connections', { 'Retry-After': '5' });
       return;
     }
@@ -142,7 +190,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
     const verdict = this.verify === null ? true : this.runVerify(req);
     if (verdict === true) {
-      this.complete(req, socket, head, result);
+      this.complete(req, socket, head, result, address);
       return;
     }
     if (!(verdict instanceof Promise)) {
@@ -158,7 +206,7 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
         if (socket.destroyed) return;
         if (answer !== true) refuse(socket, answer.status, answer.message ?? 'refused', answer.headers);
         else if (this.closing) refuse(socket, 503, 'server shutting down');
-        else this.complete(req, socket, head, result);
+        else this.complete(req, socket, head, result, address);
       },
       (error: unknown) => {
         clearTimeout(timeout);
@@ -194,21 +242,28 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     }
   }
 
-  private complete(req: UpgradeRequest, socket: Socket, head: Buffer, accepted: AcceptedHandshake): void {
+  private complete(req: UpgradeRequest, socket: Socket, head: Buffer, accepted: AcceptedHandshake, address: string | undefined): void {
     socket.removeListener('error', ignoreSocketError);
     const { protocol, extensions, deflate } = accepted;
     const conn = new WebSocketConnection(socket, { settings: this.settings, url: req.url ?? '/', protocol, extensions, deflate });
     socket.write(accepted.response);
     this.connections.add(conn);
+    if (address !== undefined) {
+      conn.clientAddress = address;
+      this.addressLimits?.opened(address);
+    }
     this.ensureSweep();
     this.emit('connection', conn, req);
     conn.start(head);
   }
 
   private ensureSweep(): void {
-    if (this.sweepTimer !== null || (this.heartbeatIntervalMs <= 0 && this.idleTimeoutMs <= 0)) return;
+    if (this.sweepTimer !== null) return;
+    const limits = [this.heartbeatIntervalMs, this.idleTimeoutMs, this.stallMs, this.messageTimeoutMs, this.maxLifetimeMs].filter((ms) => ms > 0);
+    // Paused readers need the sweep too: it resumes them if a drain event never comes.
+    if (limits.length === 0 && this.settings.highWaterMark === 0) return;
     this.nextPingAt = Date.now() + this.heartbeatIntervalMs;
-    const every = Math.min(SWEEP_RESOLUTION_MS, this.heartbeatIntervalMs || SWEEP_RESOLUTION_MS, this.idleTimeoutMs || SWEEP_RESOLUTION_MS);
+    const every = Math.min(SWEEP_RESOLUTION_MS, ...limits);
     this.sweepTimer = setInterval(() => this.sweep(), every);
     this.sweepTimer.unref();
   }
@@ -218,7 +273,10 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     this.sweepTimer = null;
   }
 
-  /** One pass over all clients: heartbeat pings, dead-peer and idle detection. */
+  /**
+   * One pass over all clients: heartbeat pings, dead-peer and idle detection, and the time limits
+   * (stalled readers, unfinished messages, maximum lifetime).
+   */
   private sweep(): void {
     if (this.connections.size === 0) {
       this.stopSweep();
@@ -227,11 +285,26 @@ export class WebSocketServer extends EventEmitter<ServerEvents> {
     const now = Date.now();
     const pingRound = this.heartbeatIntervalMs > 0 && now >= this.nextPingAt;
     if (pingRound) this.nextPingAt = now + this.heartbeatIntervalMs;
-    const idleLimit = this.idleTimeoutMs;
+    const { idleTimeoutMs: idleLimit, stallMs, messageTimeoutMs, maxLifetimeMs } = this;
     for (const conn of this.connections) {
       if (conn.readyState !== ReadyState.OPEN) continue;
+      if (conn.readPausedAt !== 0) {
+        conn.maybeResumeReading();
+        if (stallMs > 0 && conn.readPausedAt !== 0 && now - conn.readPausedAt >= stallMs) {
+          conn.fail(CloseCode.PolicyViolation, CloseReason.SlowConsumer);
+          continue;
+        }
+      } else if (messageTimeoutMs > 0 && conn.messageStartedAt !== 0 && now - conn.messageStartedAt >= messageTimeoutMs) {
+        // Only while we are reading: a message we stopped reading is not the peer's delay.
+        conn.fail(CloseCode.PolicyViolation, CloseReason.MessageTimeout);
+        continue;
+      }
+      if (maxLifetimeMs > 0 && now - conn.openedAt >= maxLifetimeMs) {
+        conn.close(CloseCode.GoingAway, CloseReason.MaxLifetime);
+        continue;
+      }
       if (idleLimit > 0 && now - conn.lastSeenAt >= idleLimit) {
-        conn.close(CloseCode.GoingAway, 'idle timeout');
+        conn.close(CloseCode.GoingAway, CloseReason.IdleTimeout);
         continue;
       }
       if (!pingRound) continue;
@@ -263,3 +336,7 @@ function refuse(socket: Socket, status: number, message: string, headers?: Recor
 }
 
 function ignoreSocketError(): void {}
+
+function peerAddress(request: UpgradeRequest): string | undefined {
+  return request.socket.remoteAddress;
+}

@@ -38,6 +38,15 @@ export function enqueueWrite(owner: CoalescedWriter, frame: Buffer): void {
   owner.pendingBytes += frame.length;
 }
 
+/**
+ * Forgets an owner's pending frames without writing them (a peer over its outbound budget). Whole
+ * frames only: callers queue a frame's pieces in one synchronous call, so nothing is cut in half.
+ */
+export function discardPending(owner: CoalescedWriter): void {
+  owner.pending = null;
+  owner.pendingBytes = 0;
+}
+
 /** Writes one owner's pending frames now (used before closing, and by the turn-end flush). */
 export function flushWriter(owner: CoalescedWriter): void {
   const pending = owner.pending;

@@ -471,3 +471,67 @@ describe('compressed messages (RSV1 with an inflater)', () => {
     assert.equal(seen, 4321);
   });
 });
+
+describe('FrameParser flow control (pause / resume)', () => {
+  function textFrame(text: string): Buffer {
+    const body = Buffer.from(text);
+    const key = Buffer.from([1, 2, 3, 4]);
+    const masked = Buffer.from(body.map((b, i) => b ^ key[i & 3]!));
+    return Buffer.concat([Buffer.from([0x81, 0x80 | body.length]), key, masked]);
+  }
+
+  test('pausing inside a message callback holds the rest of the chunk until resume, in order', () => {
+    const got: string[] = [];
+    let parser: FrameParser;
+    const sink: FrameSink = {
+      onMessage: (data) => {
+        got.push(data.toString());
+        if (data.toString() === 'b') parser.pause();
+      },
+      onPing: () => {},
+      onPong: () => {},
+      onClose: () => {},
+      onProtocolError: (e) => assert.fail(e.message),
+    };
+    parser = new FrameParser(sink, { role: 'server', maxPayload: 1024 });
+    parser.push(Buffer.concat([textFrame('a'), textFrame('b'), textFrame('c')]));
+    parser.push(textFrame('d'));
+    assert.deepEqual(got, ['a', 'b']);
+    assert.equal(parser.isPaused, true);
+    assert.ok(parser.heldBytes > 0);
+    parser.resume();
+    assert.deepEqual(got, ['a', 'b', 'c', 'd']);
+    assert.equal(parser.heldBytes, 0);
+  });
+
+  test('resume() called from a sink callback continues the running push', () => {
+    const got: string[] = [];
+    let parser: FrameParser;
+    const sink: FrameSink = {
+      onMessage: (data) => {
+        got.push(data.toString());
+        parser.pause();
+        parser.resume();
+      },
+      onPing: () => {},
+      onPong: () => {},
+      onClose: () => {},
+      onProtocolError: (e) => assert.fail(e.message),
+    };
+    parser = new FrameParser(sink, { role: 'server', maxPayload: 1024 });
+    parser.push(Buffer.concat([textFrame('x'), textFrame('y')]));
+    assert.deepEqual(got, ['x', 'y']);
+  });
+
+  test('midMessage is true between the first byte of a frame and the end of its message', () => {
+    const parser = new FrameParser({ onMessage: () => {}, onPing: () => {}, onPong: () => {}, onClose: () => {}, onProtocolError: () => {} }, { role: 'server', maxPayload: 1024 });
+    const frame = textFrame('hello');
+    assert.equal(parser.midMessage, false);
+    parser.push(frame.subarray(0, 1));
+    assert.equal(parser.midMessage, true);
+    parser.push(frame.subarray(1, 8));
+    assert.equal(parser.midMessage, true);
+    parser.push(frame.subarray(8));
+    assert.equal(parser.midMessage, false);
+  });
+});

@@ -8,7 +8,7 @@ import { ConfigError } from './config.js';
 import { mainHelp, watchHelp } from './help.js';
 import { PACKAGE_VERSION } from './package-info.js';
 import { EXIT_USAGE, runServe } from './serve-command.js';
-import { DEFAULT_WATCH_URL, QuoteWatcher } from './watch.js';
+import { checkToken, DEFAULT_WATCH_URL, loadCaBundle, QuoteWatcher } from './watch.js';
 
 const SUBCOMMANDS = new Set(['serve', 'ingest', 'watch', 'echo']);
 
@@ -44,7 +44,13 @@ async function main(argv: readonly string[]): Promise<number> {
 async function runWatch(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
-    options: { json: { type: 'boolean' }, interval: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    options: {
+      json: { type: 'boolean' },
+      interval: { type: 'string' },
+      token: { type: 'string' },
+      ca: { type: 'string' },
+      help: { type: 'boolean', short: 'h' },
+    },
     strict: true,
     allowPositionals: true,
   });
@@ -60,22 +66,36 @@ async function runWatch(argv: readonly string[]): Promise<number> {
       throw new ConfigError(`--interval must be 0 or 10..60000 ms, got "${values.interval}"`);
     }
   }
-  const watcher = new QuoteWatcher({
-    url,
-    symbols,
-    json: values.json === true,
-    ...(intervalMs !== undefined ? { intervalMs } : {}),
-    out: process.stdout,
-    err: process.stderr,
-    color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
-  });
+  // The flag wins over the environment; the environment is the better place (a flag shows in `ps`).
+  const envToken = process.env.TICKSTREAM_AUTH_TOKEN;
+  const token = values.token ?? (envToken === '' ? undefined : envToken);
+  if (token !== undefined) checkToken(token);
+  // Read before connecting: a bad bundle is a usage error (exit 2), not a reason to retry.
+  const ca = values.ca === undefined ? undefined : loadCaBundle(values.ca);
+  let watcher: QuoteWatcher;
+  try {
+    watcher = new QuoteWatcher({
+      url,
+      symbols,
+      json: values.json === true,
+      ...(intervalMs !== undefined ? { intervalMs } : {}),
+      out: process.stdout,
+      err: process.stderr,
+      color: process.stdout.isTTY === true && process.env.NO_COLOR === undefined,
+      ...(token !== undefined ? { token } : {}),
+      ...(ca !== undefined ? { tls: { ca } } : {}),
+    });
+  } catch (err) {
+    // An unparsable URL or an unsupported scheme (the message names neither the URL nor a token).
+    throw new ConfigError(`watch: ${(err as Error).message}`);
+  }
   const stop = (): void => watcher.stop();
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
   // `watch --json | head` closes the pipe: that is a normal way to end, not an error.
   process.stdout.on('error', stop);
-  await watcher.run();
-  return 0;
+  // 0 when stopped by a signal, 1 when the server's answer made retrying pointless (401, 4001 ...).
+  return watcher.run();
 }
 
 /** The first positional is the URL when it looks like one (has "://" or host:port); the rest are symbols. */

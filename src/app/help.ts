@@ -43,7 +43,16 @@ URL defaults to ws://localhost:8765 (wss:// for TLS). No SYMBOL = every symbol.
 
   --json            print one quote per line (NDJSON) instead of the table, for pipes
   --interval MS     push interval to ask the server for (0 = every tick, else 10..60000)
+  --token TOKEN     sent as "Authorization: Bearer TOKEN" on the upgrade; never printed.
+                    Prefer env TICKSTREAM_AUTH_TOKEN (a flag is visible in ps); the flag wins
+  --ca FILE         PEM CA bundle trusted for wss:// in addition to Node's default CAs
   -h, --help        this help
+
+Reconnects with backoff after network errors, server restarts (close 1000/1001/1006/1011/1012/1013),
+close 1008 (slow consumer, rate limited) and HTTP 429/503 (after Retry-After, at most 60 s).
+Gives up, says why and exits 1 when retrying cannot help: HTTP 401 (token missing or wrong),
+403, 400, 404, 426; close 4001 (token expired), 4003, 1002, 1003, 1007, 1009, 1010; an untrusted
+TLS certificate. Exit codes: 0 after Ctrl-C, 1 when it gave up, 2 for usage errors (bad --ca file).
 `;
 }
 

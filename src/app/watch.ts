@@ -1,12 +1,22 @@
 /**
  * `tickstream watch`: a terminal client built on our own transport client. It keeps the latest
  * quote per symbol, redraws a table in place (or prints NDJSON with --json), and reconnects with
- * exponential backoff + jitter whenever the server goes away.
+ * exponential backoff + jitter whenever the server goes away — unless the server's answer means
+ * retrying cannot help (see watch-retry.ts): then it says why and what to do, and exits 1.
  */
+import { X509Certificate } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { get as httpGet, type IncomingMessage } from 'node:http';
+import { get as httpsGet } from 'node:https';
+import * as tls from 'node:tls';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
+import { redactUrl } from '../hub/redact.js';
 import type { Quote } from '../market/index.js';
+import { HandshakeRefusedError } from '../protocol/handshake-client.js';
 import { connect, type WebSocketConnection } from '../transport/index.js';
+import { ConfigError } from './config.js';
 import { ANSI, reconnectDelay, renderTable, type WatchRow } from './watch-render.js';
+import { cleanText, reasonFromBody, retryDecision, type RetryDecision, type WatchFailure } from './watch-retry.js';
 
 export const DEFAULT_WATCH_URL = 'ws://localhost:8765/';
 
@@ -29,14 +39,75 @@ export interface WatchOptions {
   /** Status lines in JSON mode (stderr in the CLI). */
   err: WatchOutput;
   color?: boolean;
+  /** Extra options for wss:// (the CLI's --ca puts its bundle, plus Node's default CAs, in `ca`). */
   tls?: TlsOptions;
+  /** Sent as `Authorization: Bearer TOKEN` on the upgrade and on /api/symbols; never printed. */
+  token?: string;
 }
+
+/** Exit codes of {@link QuoteWatcher.run}: stopped by the user, or gave up on a server that said no. */
+export const WATCH_EXIT_STOPPED = 0;
+export const WATCH_EXIT_REFUSED = 1;
 
 /** Table redraws are coalesced: at interval 0 a busy market would otherwise repaint thousands of times a second. */
 const REDRAW_MS = 100;
 const HANDSHAKE_TIMEOUT_MS = 5_000;
 const NAMES_TIMEOUT_MS = 2_000;
 const CLOSE_WAIT_MS = 1_000;
+/** A connection must stay up this long to reset the backoff (a server that accepts and at once closes is still backed off). */
+const STABLE_MS = 5_000;
+const MAX_NAMES_BYTES = 4 << 20;
+
+/**
+ * A bearer token as the CLI accepts it: visible ASCII, no spaces (RFC 6750 b64token is narrower; servers
+ * vary). The message never contains the token itself.
+ */
+const TOKEN_SYNTAX = /^[\x21-\x7e]+$/;
+
+export function checkToken(token: string): void {
+  if (!TOKEN_SYNTAX.test(token)) {
+    throw new ConfigError('the token (--token / TICKSTREAM_AUTH_TOKEN) must be non-empty visible ASCII without spaces');
+  }
+}
+
+/**
+ * Reads a PEM CA bundle for --ca and returns it together with Node's default CAs (a `ca` option
+ * replaces the defaults, and --ca adds to them). Unreadable or not PEM → ConfigError (exit 2).
+ */
+export function loadCaBundle(file: string): string[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    const code = (err as { code?: unknown }).code;
+    throw new ConfigError(`--ca ${file}: cannot read it (${typeof code === 'string' ? code : (err as Error).message})`);
+  }
+  const blocks = text.match(/-----BEGIN CERTIFICATE-----[^-]+-----END CERTIFICATE-----/g) ?? [];
+  if (blocks.length === 0) {
+    throw new ConfigError(`--ca ${file}: no PEM certificate in it (expected "-----BEGIN CERTIFICATE-----" blocks)`);
+  }
+  blocks.forEach((block, i) => {
+    try {
+      new X509Certificate(block);
+    } catch {
+      throw new ConfigError(`--ca ${file}: certificate ${i + 1} of ${blocks.length} is not a valid PEM certificate`);
+    }
+  });
+  return [...defaultCaCertificates(), ...blocks];
+}
+
+function defaultCaCertificates(): readonly string[] {
+  // Node 22.15+ also knows NODE_EXTRA_CA_CERTS and --use-system-ca here; older Nodes: the bundled roots.
+  const getCACertificates = (tls as { getCACertificates?: (kind: string) => string[] }).getCACertificates;
+  return typeof getCACertificates === 'function' ? getCACertificates('default') : tls.rootCertificates;
+}
+
+/** The URL as it may be shown: credentials in the query (?token=...) and a userinfo password replaced by ***. */
+export function displayUrl(url: URL): string {
+  const shown = new URL(url.href);
+  if (shown.password !== '') shown.password = '***';
+  return redactUrl(shown.href);
+}
 
 /** Normalises user input ("localhost:8765", "http://h:1") into a ws(s):// URL with the subscription query. */
 export function watchUrl(input: string, symbols: readonly string[], intervalMs?: number): URL {
@@ -51,10 +122,16 @@ export function watchUrl(input: string, symbols: readonly string[], intervalMs?:
 
 export class QuoteWatcher {
   private readonly url: URL;
+  private readonly shownUrl: string;
   private readonly quotes = new Map<string, Quote>();
   private readonly names = new Map<string, string>();
   private conn: WebSocketConnection | undefined;
   private attempt = 0;
+  private openedAt = 0;
+  private exitCode = WATCH_EXIT_STOPPED;
+  /** Printed (to `err`) once the terminal is restored, when the watcher gave up. */
+  private finalMessage: string | undefined;
+  private readonly namesAbort = new AbortController();
   private status = 'connecting…';
   /** The stream epoch of the quotes held: seqs only compare within one epoch. */
   private epoch: string | undefined;
@@ -63,20 +140,27 @@ export class QuoteWatcher {
   private redrawTimer: NodeJS.Timeout | undefined;
   private reconnectTimer: NodeJS.Timeout | undefined;
   private countdownTimer: NodeJS.Timeout | undefined;
-  private finish: (() => void) | undefined;
+  private finish: ((code: number) => void) | undefined;
   private readonly color: boolean;
 
   constructor(private readonly options: WatchOptions) {
     this.url = watchUrl(options.url, options.symbols, options.intervalMs);
+    this.shownUrl = displayUrl(this.url);
     this.color = options.color ?? options.out.isTTY === true;
+    if (options.token !== undefined && !TOKEN_SYNTAX.test(options.token)) {
+      throw new TypeError('the token must be non-empty visible ASCII without spaces');
+    }
   }
 
-  /** Runs until {@link stop}; resolves once the connection is closed and the terminal restored. */
-  run(): Promise<void> {
-    const done = new Promise<void>((resolve) => (this.finish = resolve));
+  /**
+   * Runs until {@link stop} (resolves 0) or until the server gives an answer that retrying cannot
+   * change (resolves 1, after printing why to `err`); the connection is closed and the terminal restored.
+   */
+  run(): Promise<number> {
+    const done = new Promise<number>((resolve) => (this.finish = resolve));
     if (!this.options.json) {
       this.options.out.write(ANSI.hideCursor);
-      void this.loadNames();
+      this.loadNames();
     }
     void this.connectOnce();
     return done;
@@ -107,14 +191,16 @@ export class QuoteWatcher {
   private restore(): void {
     clearTimeout(this.redrawTimer);
     this.redrawTimer = undefined;
+    this.namesAbort.abort();
     if (!this.options.json) {
-      this.status = 'stopped';
+      if (this.finalMessage === undefined) this.status = 'stopped';
       this.draw();
       this.options.out.write(ANSI.showCursor);
     }
+    if (this.finalMessage !== undefined) this.options.err.write(this.finalMessage);
     const finish = this.finish;
     this.finish = undefined;
-    finish?.();
+    finish?.(this.exitCode);
   }
 
   private async connectOnce(): Promise<void> {
@@ -124,9 +210,10 @@ export class QuoteWatcher {
       conn = await connect(this.url, {
         handshakeTimeoutMs: HANDSHAKE_TIMEOUT_MS,
         ...(this.options.tls ? { tls: this.options.tls } : {}),
+        ...(this.options.token !== undefined ? { headers: { Authorization: `Bearer ${this.options.token}` } } : {}),
       });
     } catch (err) {
-      this.scheduleReconnect((err as Error).message);
+      this.onFailure(failureOf(err));
       return;
     }
     if (this.stopped) {
@@ -134,23 +221,55 @@ export class QuoteWatcher {
       return;
     }
     this.conn = conn;
-    this.attempt = 0;
+    this.openedAt = Date.now();
     this.setStatus(`connected to ${this.url.origin}`);
     conn.on('message', (data: Buffer, isText: boolean) => {
       if (isText) this.onMessage(data.toString('utf8'));
     });
     conn.on('close', (code: number, reason: string) => {
       this.conn = undefined;
-      if (!this.stopped) this.scheduleReconnect(`closed ${code}${reason ? ' ' + reason : ''}`);
+      if (this.stopped) return;
+      // Only a connection that stayed up resets the backoff: a server that accepts and at once closes
+      // (1008 rate limited, 1013 try again later) is retried ever more slowly, not twice a second.
+      if (Date.now() - this.openedAt >= STABLE_MS) this.attempt = 0;
+      this.onFailure({ kind: 'close', code, reason: cleanText(reason) });
     });
   }
 
-  private scheduleReconnect(why: string): void {
+  /** Reconnects, or gives up when the failure is one that retrying cannot change. */
+  private onFailure(failure: WatchFailure): void {
     if (this.stopped) return;
-    const delay = reconnectDelay(this.attempt++);
+    const tokenGiven = this.options.token !== undefined || this.url.searchParams.has('token');
+    const decision = retryDecision(failure, { tokenGiven });
+    if (decision.retry) this.scheduleReconnect(this.scrub(decision.what), decision.delayMs);
+    else this.giveUp(decision);
+  }
+
+  private giveUp(decision: Extract<RetryDecision, { retry: false }>): void {
+    this.exitCode = WATCH_EXIT_REFUSED;
+    const what = this.scrub(decision.what);
+    this.status = `stopped: ${what}`;
+    this.finalMessage = `tickstream watch: giving up on ${this.shownUrl}: ${what}\n  ${this.scrub(decision.advice)}\n`;
+    this.stop();
+  }
+
+  /** Text that came from elsewhere (a server's reason, an error) never carries the token out. */
+  private scrub(text: string): string {
+    const token = this.options.token;
+    const clean = redactUrl(text);
+    return token !== undefined && token.length >= 4 ? clean.replaceAll(token, '***') : clean;
+  }
+
+  private scheduleReconnect(why: string, retryAfterMs?: number): void {
+    if (this.stopped) return;
+    const backoff = reconnectDelay(this.attempt++);
+    // The server said when (Retry-After): not earlier, and with a little jitter so its clients do not all return at once.
+    const delay = retryAfterMs === undefined ? backoff : Math.round(retryAfterMs * (1 + 0.1 * Math.random()));
     const at = Date.now() + delay;
     const show = (): void => {
-      const seconds = Math.max(0, Math.ceil((at - Date.now()) / 1000));
+      // Nearest second ("1s" for a jittered 1.05 s Retry-After), but never "0s" while still waiting.
+      const left = at - Date.now();
+      const seconds = left <= 0 ? 0 : Math.max(1, Math.round(left / 1000));
       this.setStatus(`disconnected (${why}); reconnecting in ${seconds}s`, !this.options.json);
     };
     show();
@@ -241,7 +360,7 @@ export class QuoteWatcher {
     const out = this.options.out;
     const screen = renderTable(rows, {
       color: this.color,
-      title: `tickstream watch  ${this.url.href}`,
+      title: `tickstream watch  ${this.shownUrl}`,
       status: this.status,
       ...(out.columns !== undefined ? { width: out.columns } : {}),
       ...(out.rows !== undefined ? { height: out.rows } : {}),
@@ -251,21 +370,77 @@ export class QuoteWatcher {
   }
 
   /** Best effort: company names from the same server's /api/symbols (the table works without them). */
-  private async loadNames(): Promise<void> {
-    const http = new URL(this.url.href);
-    http.protocol = this.url.protocol === 'wss:' ? 'https:' : 'http:';
-    http.pathname = '/api/symbols';
-    http.search = '';
-    try {
-      const response = await fetch(http, { signal: AbortSignal.timeout(NAMES_TIMEOUT_MS) });
-      if (!response.ok) return;
-      const list = (await response.json()) as Array<{ symbol?: unknown; name?: unknown }>;
-      for (const item of list) {
-        if (typeof item.symbol === 'string' && typeof item.name === 'string') this.names.set(item.symbol, item.name);
+  private loadNames(): void {
+    const secure = this.url.protocol === 'wss:';
+    const target = new URL(this.url.href);
+    target.protocol = secure ? 'https:' : 'http:';
+    target.pathname = '/api/symbols';
+    target.search = '';
+    target.username = '';
+    target.password = '';
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (this.options.token !== undefined) headers.authorization = `Bearer ${this.options.token}`;
+    const tlsOptions = this.options.tls;
+    const options = {
+      headers,
+      signal: this.namesAbort.signal,
+      timeout: NAMES_TIMEOUT_MS,
+      // The same trust as the WebSocket (--ca): a private-CA server gets names too.
+      ...(secure && tlsOptions?.ca !== undefined ? { ca: tlsOptions.ca } : {}),
+      ...(secure && tlsOptions?.rejectUnauthorized !== undefined ? { rejectUnauthorized: tlsOptions.rejectUnauthorized } : {}),
+    };
+    const onResponse = (response: IncomingMessage): void => {
+      if (response.statusCode !== 200) {
+        response.resume();
+        return;
       }
-      this.scheduleRedraw();
-    } catch {
-      // no names: a TLS server with a private CA, an old server, or a proxy without /api
-    }
+      let text = '';
+      response.setEncoding('utf8');
+      response.on('data', (chunk: string) => {
+        text += chunk;
+        if (text.length > MAX_NAMES_BYTES) request.destroy();
+      });
+      response.on('end', () => this.onNames(text));
+      response.on('error', () => {});
+    };
+    const request = secure ? httpsGet(target, options, onResponse) : httpGet(target, options, onResponse);
+    // No names: an old server, a proxy without /api, a timeout, or the watcher stopped first.
+    request.on('timeout', () => request.destroy());
+    request.on('error', () => {});
   }
+
+  private onNames(text: string): void {
+    let list: unknown;
+    try {
+      list = JSON.parse(text);
+    } catch {
+      return;
+    }
+    if (!Array.isArray(list)) return;
+    for (const item of list as Array<{ symbol?: unknown; name?: unknown }>) {
+      if (typeof item?.symbol === 'string' && typeof item.name === 'string') this.names.set(item.symbol, item.name);
+    }
+    this.scheduleRedraw();
+  }
+}
+
+/** What went wrong with a connection attempt, for {@link retryDecision}; texts cleaned of control characters. */
+function failureOf(err: unknown): WatchFailure {
+  if (err instanceof HandshakeRefusedError) {
+    const location = err.header('location');
+    return {
+      kind: 'http',
+      status: err.status,
+      statusText: cleanText(err.statusText, 60),
+      reason: reasonFromBody(err.body, err.header('content-type')),
+      retryAfter: err.header('retry-after'),
+      location: location === undefined ? undefined : cleanText(redactUrl(location)),
+    };
+  }
+  const e = err as { message?: unknown; code?: unknown } | null;
+  return {
+    kind: 'network',
+    message: cleanText(String(e?.message ?? err)),
+    code: typeof e?.code === 'string' ? e.code : undefined,
+  };
 }

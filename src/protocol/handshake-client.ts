@@ -7,6 +7,33 @@ import type { DeflateOptions, DeflateParams } from './permessage-deflate.js';
 
 export { HandshakeError };
 
+/**
+ * The server answered the upgrade with an ordinary HTTP response (401, 403, 503 ...) instead of 101.
+ * Carries what a client needs to decide whether to retry: the status, the header fields (lower-case
+ * names, e.g. `retry-after`) and, once the transport client has read it, the start of the body
+ * (where servers put their reason in plain text).
+ */
+export class HandshakeRefusedError extends HandshakeError {
+  readonly status: number;
+  readonly statusText: string;
+  readonly headers: ReadonlyMap<string, readonly string[]>;
+  /** The start of the response body (UTF-8, bounded by the reader), '' when there was none. */
+  body = '';
+
+  constructor(head: HttpHead) {
+    super(`unexpected HTTP status ${head.status} ${head.statusText}`.trimEnd());
+    this.name = 'HandshakeRefusedError';
+    this.status = head.status;
+    this.statusText = head.statusText;
+    this.headers = head.headers;
+  }
+
+  /** The first value of a header field (any case), undefined when absent. */
+  header(name: string): string | undefined {
+    return this.headers.get(name.toLowerCase())?.[0];
+  }
+}
+
 /** What the client sent, kept to verify the server's answer. */
 export interface ClientHandshake {
   /** The complete request head, ending with CRLF CRLF. */
@@ -84,7 +111,7 @@ export function verifyServerResponse(
   hs: ClientHandshake,
 ): { protocol: string; extensions: string; deflate: DeflateParams | null } {
   if (head.kind !== 'response') throw new HandshakeError('expected an HTTP response');
-  if (head.status !== 101) throw new HandshakeError(`unexpected HTTP status ${head.status} ${head.statusText}`.trimEnd());
+  if (head.status !== 101) throw new HandshakeRefusedError(head);
   const upgrade = onlyValue(head, 'upgrade');
   if (upgrade === undefined || upgrade.toLowerCase() !== 'websocket') {
     throw new HandshakeError('Upgrade header is not websocket');

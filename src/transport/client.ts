@@ -2,7 +2,7 @@ import { connect as netConnect, isIP, type Socket } from 'node:net';
 import { connect as tlsConnect, type ConnectionOptions as TlsOptions } from 'node:tls';
 import { Defaults } from '../protocol/constants.js';
 import { HttpHeadParser } from '../protocol/http-head.js';
-import { buildClientRequest, verifyServerResponse } from '../protocol/handshake-client.js';
+import { buildClientRequest, HandshakeRefusedError, verifyServerResponse } from '../protocol/handshake-client.js';
 import type { DeflateOptions } from '../protocol/permessage-deflate.js';
 import { connectionSettings, WebSocketConnection, type ConnectionOptions } from './connection.js';
 
@@ -24,7 +24,15 @@ export interface ClientOptions {
   tls?: TlsOptions;
 }
 
-/** Opens a WebSocket connection to a ws:// or wss:// URL; resolves once the server accepted the handshake. */
+/** How much of a refusal's body (the server's reason) is kept, and how long the client waits for it. */
+const MAX_REFUSAL_BODY = 1024;
+const REFUSAL_BODY_WAIT_MS = 1_000;
+
+/**
+ * Opens a WebSocket connection to a ws:// or wss:// URL; resolves once the server accepted the handshake.
+ * When the server answers with another HTTP status it rejects with a HandshakeRefusedError holding the
+ * status, the response's header fields and the start of its body.
+ */
 export function connect(url: string | URL, options: ClientOptions = {}): Promise<WebSocketConnection> {
   let target: URL;
   try {
@@ -104,8 +112,35 @@ export function connect(url: string | URL, options: ClientOptions = {}): Promise
         // arrived together with the 101 response are not emitted to nobody.
         setImmediate(() => conn.start(rest));
       } catch (error) {
-        fail(error instanceof Error ? error : new Error(String(error)));
+        if (error instanceof HandshakeRefusedError && !settled) readRefusal(error, head.rest);
+        else fail(error instanceof Error ? error : new Error(String(error)));
       }
+    };
+    // A refusal's body usually arrives with its head; otherwise wait a little (bounded) for the rest.
+    const readRefusal = (refusal: HandshakeRefusedError, first: Buffer): void => {
+      clearTimeout(timer);
+      const declared = Number(refusal.header('content-length') ?? NaN);
+      const want = Number.isSafeInteger(declared) && declared >= 0 ? Math.min(declared, MAX_REFUSAL_BODY) : MAX_REFUSAL_BODY;
+      let body = first.subarray(0, want);
+      let bodyTimer: NodeJS.Timeout | undefined;
+      const done = (): void => {
+        clearTimeout(bodyTimer);
+        if (settled) return;
+        refusal.body = body.toString('utf8');
+        fail(refusal);
+      };
+      if (body.length >= want) return done();
+      socket.removeListener('data', onData);
+      socket.removeListener('error', onError);
+      socket.removeListener('close', onClose);
+      socket.on('data', (chunk: Buffer) => {
+        body = Buffer.concat([body, chunk]).subarray(0, want);
+        if (body.length >= want) done();
+      });
+      socket.on('error', done);
+      socket.once('end', done);
+      socket.once('close', done);
+      bodyTimer = setTimeout(done, REFUSAL_BODY_WAIT_MS);
     };
     const onError = (error: Error): void => fail(error);
     const onClose = (): void => fail(new Error(`connection to ${target.host} closed during the WebSocket handshake`));

@@ -140,10 +140,18 @@ function scheduleHeader(): void {
 }
 
 // ---- socket ------------------------------------------------------------------------------------
+/**
+ * A token for servers with authentication: from the page's `#token=` fragment (never sent to the
+ * server in the page request, so it stays out of access logs) or `?token=`. A browser cannot set
+ * headers on a WebSocket, so the query parameter is how it travels; the server scrubs it from logs.
+ */
+const authToken = new URLSearchParams(location.hash.slice(1)).get('token') ?? new URLSearchParams(location.search).get('token');
+
 function socketUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const symbols = watchlist.map(encodeURIComponent).join(',');
-  return `${scheme}//${location.host}/ws?symbols=${symbols}&interval=${cadence}`;
+  const token = authToken === null ? '' : `&token=${encodeURIComponent(authToken)}`;
+  return `${scheme}//${location.host}/ws?symbols=${symbols}&interval=${cadence}${token}`;
 }
 
 function send(command: ClientCommand): void {

@@ -9,7 +9,6 @@
  * - A session whose token expires is closed with 4001 "token expired", unless it sent a `refresh`
  *   with a newer token of the same user first. One sweep timer serves every session with an expiry.
  */
-import type { CommandId } from './quote-encoder.js';
 import type { Session } from './session.js';
 import { unrefTimer } from './limits.js';
 import type { HubLogger } from './types.js';
@@ -102,13 +101,9 @@ export class AuthExpiry {
       if (session.closed) continue;
       this.logger?.info({ sub: session.auth?.sub }, 'token expired: closing');
       this.onExpired?.(session);
+      session.closeRequestedAt = now;
       session.conn.close(TOKEN_EXPIRED_CLOSE_CODE, TOKEN_EXPIRED_REASON);
     }
     if (this.sessions.size === 0) this.stop();
   }
-}
-
-/** `{"type":"refreshed",...}`: the new token is in force. */
-export function refreshedMessage(id: CommandId | undefined, sub: string, expiresAt: number | null, removed: readonly string[]): string {
-  return JSON.stringify({ type: 'refreshed', id, sub, expiresAt, removed: removed.length > 0 ? removed : undefined });
 }

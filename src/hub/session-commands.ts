@@ -2,13 +2,10 @@ import type { StreamState } from '../broker/stream-state.js';
 import type { StreamQuote } from '../broker/stream.js';
 import { CloseCode } from '../protocol/constants.js';
 import { commandCost } from './command-budget.js';
-import { parseCommand, type ClientCommand } from './commands.js';
+import { ALL_SYMBOLS, errorMessage, intervalMessage, parseCommand, pongMessage, refreshedMessage, subscriptionsMessage, type ClientCommand, type CommandId, type ErrorCode } from '../wire/index.js';
 import type { ControlSender } from './control.js';
-import { ALL_SYMBOLS } from './limits.js';
-import { errorMessage, intervalMessage, pongMessage, subscriptionsMessage, type ErrorCode } from './messages.js';
-import type { CommandId } from './quote-encoder.js';
 import type { Session } from './session.js';
-import { isRestricted, refreshedMessage, splitEntitled, TokenRefusal, type AuthExpiry, type TokenVerifier } from './session-auth.js';
+import { isRestricted, splitEntitled, TokenRefusal, type AuthExpiry, type TokenVerifier } from './session-auth.js';
 import type { SubscriptionRouter } from './subscription-router.js';
 import type { CommandPolicy, ResolvedHubOptions } from './types.js';
 
@@ -47,7 +44,8 @@ export class SessionCommands {
 
   /** One message from a client. */
   onMessage(session: Session, data: Buffer, isText: boolean): void {
-    if (session.closed) return;
+    // Closing (for its rate, or its token): the rest of what it sent is not worth parsing.
+    if (session.closed || session.closeRequestedAt !== 0) return;
     if (this.options.clientMessages === 'close') {
       session.conn.close(CloseCode.PolicyViolation, READ_ONLY_REASON);
       return;
@@ -80,7 +78,7 @@ export class SessionCommands {
    * going, the same 1008 close.
    */
   onProtocolPing(session: Session): void {
-    if (!session.closed) this.withinBudget(session, 1, undefined);
+    if (!session.closed && session.closeRequestedAt === 0) this.withinBudget(session, 1, undefined);
   }
 
   /** Spends from the session's command budget; false when the message must not run. */
@@ -96,6 +94,7 @@ export class SessionCommands {
       case 'drop':
         return false;
       case 'close':
+        session.closeRequestedAt = Date.now();
         session.conn.close(CloseCode.PolicyViolation, RATE_LIMIT_REASON);
         return false;
     }
@@ -304,11 +303,19 @@ export class SessionCommands {
     if (forbidden.length > 0) this.forbiddenSymbols(session, id, forbidden);
   }
 
+  /**
+   * The server's spelling of each requested symbol, once each: case variants of one symbol
+   * (`aapl`, `AAPL`) are one symbol, known or not.
+   */
   private resolveAll(requested: readonly string[]): { known: string[]; unknown: string[] } {
     const known: string[] = [];
     const unknown: string[] = [];
+    const seen = new Set<string>();
     for (const raw of requested) {
       const symbol = this.cache.resolve(raw);
+      const key = symbol ?? raw.toUpperCase();
+      if (seen.has(key)) continue;
+      seen.add(key);
       if (symbol === undefined) unknown.push(raw);
       else known.push(symbol);
     }

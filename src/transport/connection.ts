@@ -79,6 +79,12 @@ export interface SendOptions {
 /** Payloads above this are written as header + payload (writev) instead of being copied into one frame. */
 const ZERO_COPY_THRESHOLD = 64 * 1024;
 const EMPTY = Buffer.alloc(0);
+/**
+ * After we sent a close frame we read on only to find the peer's close frame (section 7.1.2). A peer
+ * that keeps streaming instead (a flood the server closed for its rate) would otherwise make us parse
+ * everything it sends until the close timeout: past this many bytes, we stop reading it.
+ */
+const MAX_BYTES_AFTER_CLOSE = 64 * 1024;
 const kConnection = Symbol('tickstream.connection');
 type OwnedSocket = Socket & { [kConnection]?: WebSocketConnection };
 
@@ -123,6 +129,7 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
   private readonly deflateParams: DeflateParams | null;
   private codec: PerMessageDeflate | null = null;
   private closeSent = false;
+  private bytesAfterClose = 0;
   private closeReceived = false;
   private failed = false;
   private endAfterFlush = false;
@@ -343,6 +350,16 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
 
   /** Bytes from the socket. */
   receive(chunk: Buffer): void {
+    if (this.closeSent) {
+      this.bytesAfterClose += chunk.length;
+      if (this.bytesAfterClose > MAX_BYTES_AFTER_CLOSE) {
+        // Stop reading (no more work for this peer); the close timeout destroys the socket. Not
+        // destroyed at once: a peer that reads still gets our close frame and its code.
+        this.socket.pause();
+        this.parser?.pause();
+        return;
+      }
+    }
     this.lastSeenAt = Date.now();
     this.awaitingPong = false;
     let parser = this.parser;

@@ -2,7 +2,7 @@
  * Pure rendering of the `tickstream watch` table: rows in, one string out (no I/O, no clock
  * unless a time zone formatter is given), so it is unit-testable byte for byte.
  */
-import type { Quote } from '../market/index.js';
+import type { WireQuote as Quote } from '../wire/index.js';
 
 export interface WatchRow {
   readonly quote: Quote;

@@ -11,9 +11,9 @@ import { get as httpsGet } from 'node:https';
 import * as tls from 'node:tls';
 import type { ConnectionOptions as TlsOptions } from 'node:tls';
 import { redactUrl } from '../hub/redact.js';
-import type { Quote } from '../market/index.js';
 import { HandshakeRefusedError } from '../protocol/handshake-client.js';
 import { connect, type WebSocketConnection } from '../transport/index.js';
+import { decodeServerMessage, type WireQuote as Quote } from '../wire/index.js';
 import { ConfigError } from './config.js';
 import { ANSI, reconnectDelay, renderTable, type WatchRow } from './watch-render.js';
 import { cleanText, reasonFromBody, retryDecision, type RetryDecision, type WatchFailure } from './watch-retry.js';
@@ -281,24 +281,30 @@ export class QuoteWatcher {
   }
 
   private onMessage(text: string): void {
-    let message: { type?: unknown; quotes?: unknown; message?: unknown; code?: unknown; epoch?: unknown; feed?: unknown; reason?: unknown };
-    try {
-      message = JSON.parse(text) as typeof message;
-    } catch {
-      return; // not ours to judge; the server only sends JSON
-    }
-    if ((message.type === 'snapshot' || message.type === 'quotes') && Array.isArray(message.quotes)) {
-      this.onQuotes(message.quotes as Quote[]);
-    } else if (message.type === 'error') {
-      this.setStatus(`server error ${String(message.code)}: ${String(message.message)}`);
-    } else if ((message.type === 'welcome' || message.type === 'epoch') && typeof message.epoch === 'string') {
-      this.enterEpoch(message.epoch);
-      if (message.type === 'welcome' && typeof message.feed === 'object' && message.feed !== null) {
-        const feed = message.feed as { state?: unknown; reason?: unknown };
-        this.onFeedStatus(feed.state, feed.reason);
+    const message = decodeServerMessage(text);
+    if (message === null) return; // not a message this version knows: ignore it
+    switch (message.type) {
+      case 'snapshot':
+      case 'quotes':
+        this.onQuotes(message.quotes);
+        return;
+      case 'error': {
+        const named = message.symbols !== undefined && message.symbols.length > 0 ? ` (${message.symbols.join(', ')})` : '';
+        this.setStatus(`server error ${message.code}: ${message.message}${named}`);
+        return;
       }
-    } else if (message.type === 'status') {
-      this.onFeedStatus(message.feed, message.reason);
+      case 'welcome':
+        this.enterEpoch(message.epoch);
+        this.onFeedStatus(message.feed.state, message.feed.reason);
+        return;
+      case 'epoch':
+        this.enterEpoch(message.epoch);
+        return;
+      case 'status':
+        this.onFeedStatus(message.feed, message.reason);
+        return;
+      default:
+        return;
     }
   }
 

@@ -1,4 +1,4 @@
-import { ALL_SYMBOLS, INTERVAL_RULE, MAX_SYMBOL_LENGTH, isValidInterval } from './limits.js';
+import { ALL_SYMBOLS, INTERVAL_RULE, MAX_SYMBOL_LENGTH, isValidInterval } from '../wire/index.js';
 
 export interface ConnectParams {
   /** ['*'] = every symbol, [] = none, otherwise the requested symbols (not yet checked against the universe). */

@@ -3,8 +3,9 @@ import type { StreamQuote, StreamSink, StreamSnapshot, StreamSource } from '../b
 import type { FeedStatus, SymbolInfo } from '../market/index.js';
 import { CommandBudget } from './command-budget.js';
 import { ControlSender } from './control.js';
-import { isValidInterval, unrefTimer } from './limits.js';
-import { epochMessage, heartbeatMessage, statusMessage, symbolsMessage, welcomeMessage } from './messages.js';
+import { unrefTimer } from './limits.js';
+import { isValidInterval } from '../wire/index.js';
+import { epochMessage, heartbeatMessage, statusMessage, symbolsMessage, welcomeMessage } from '../wire/index.js';
 import { Session } from './session.js';
 import { AuthExpiry } from './session-auth.js';
 import { SessionCommands } from './session-commands.js';

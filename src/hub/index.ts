@@ -4,10 +4,7 @@ export { READ_ONLY_REASON, RATE_LIMIT_REASON } from './session-commands.js';
 export { parseConnectParams, type ConnectParams, type ConnectDefaults } from './connect-params.js';
 export { SLOW_CONSUMER_REASON } from './slow-consumers.js';
 export { redactUrl } from './redact.js';
-export { MIN_INTERVAL_MS, MAX_INTERVAL_MS, MAX_SYMBOL_LENGTH, ALL_SYMBOLS, isValidInterval } from './limits.js';
-export { QuoteEncoder, QUOTES_MESSAGE_HEAD, QUOTES_MESSAGE_TAIL, JSON_COMMA, type CommandId } from './quote-encoder.js';
-export type { ClientCommand } from './commands.js';
-export type { ErrorCode } from './messages.js';
+export { QuoteEncoder, QUOTES_MESSAGE_HEAD, QUOTES_MESSAGE_TAIL, JSON_COMMA } from './quote-encoder.js';
 export type {
   AttachOptions,
   ClientMessagePolicy,

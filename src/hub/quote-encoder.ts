@@ -1,12 +1,7 @@
 import type { Quote } from '../market/index.js';
+import { idField, quoteJsonPrefix, quoteToJson, type CommandId } from '../wire/index.js';
 
-/** A JSON-safe `id` echoed back to the client. */
-export type CommandId = string | number;
-
-/** JSON number text; non-finite values become null exactly as JSON.stringify does. */
-function num(n: number): string {
-  return Number.isFinite(n) ? '' + n : 'null';
-}
+export type { CommandId };
 
 /** The most recently encoded quote of one symbol, reused while the feed has not replaced it. */
 interface EncodedQuote {
@@ -37,24 +32,10 @@ export class QuoteEncoder {
     if (cached !== undefined && cached.quote === q) return cached.json;
     let prefix = this.prefixes.get(q.symbol);
     if (prefix === undefined) {
-      prefix = `{"symbol":${JSON.stringify(q.symbol)},"last":`;
+      prefix = quoteJsonPrefix(q.symbol);
       this.prefixes.set(q.symbol, prefix);
     }
-    const json =
-      prefix +
-      num(q.last) +
-      ',"bid":' + num(q.bid) +
-      ',"ask":' + num(q.ask) +
-      ',"open":' + num(q.open) +
-      ',"high":' + num(q.high) +
-      ',"low":' + num(q.low) +
-      ',"prevClose":' + num(q.prevClose) +
-      ',"change":' + num(q.change) +
-      ',"changePct":' + num(q.changePct) +
-      ',"volume":' + num(q.volume) +
-      ',"ts":' + num(q.ts) +
-      ',"seq":' + num(q.seq) +
-      '}';
+    const json = quoteToJson(q, prefix);
     if (cached !== undefined) {
       cached.quote = q;
       cached.json = json;
@@ -106,9 +87,4 @@ export class QuoteEncoder {
     this.lastEncoded.delete(symbol);
     this.prefixes.delete(symbol);
   }
-}
-
-/** `,"id":<id>` or nothing. */
-export function idField(id: CommandId | undefined): string {
-  return id === undefined ? '' : ',"id":' + JSON.stringify(id);
 }

@@ -1,7 +1,6 @@
 import type { Quote } from '../market/index.js';
 import type { SessionAuth, TokenVerifier } from './session-auth.js';
-import type { ClientCommand } from './commands.js';
-import type { ErrorCode } from './messages.js';
+import type { ClientCommand, ErrorCode } from '../wire/index.js';
 
 /**
  * A frame encoded once and written to many connections. The hub only needs its size (for metrics);

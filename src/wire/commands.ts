@@ -1,8 +1,7 @@
-import { INTERVAL_RULE, MAX_SYMBOL_LENGTH, isValidInterval } from './limits.js';
-import type { ErrorCode } from './messages.js';
-import type { CommandId } from './quote-encoder.js';
+import { INTERVAL_RULE, MAX_SYMBOL_LENGTH, MAX_TOKEN_LENGTH, isValidInterval } from './limits.js';
+import type { CommandId, ErrorCode } from './types.js';
 
-/** A validated client command (wire protocol, client → server). */
+/** A validated client command, as the server executes it (parsed from a ClientCommandMessage). */
 export type ClientCommand =
   | { type: 'subscribe'; id: CommandId | undefined; symbols: string[] }
   | { type: 'unsubscribe'; id: CommandId | undefined; symbols: string[] }
@@ -17,9 +16,6 @@ export interface CommandError {
   code: ErrorCode;
   message: string;
 }
-
-/** Longest token accepted in a refresh command (a JWT with a large entitlement list fits). */
-export const MAX_TOKEN_LENGTH = 64 * 1024;
 
 function fail(id: CommandId | undefined, code: ErrorCode, message: string): CommandError {
   return { type: 'error', id, code, message };
@@ -41,7 +37,8 @@ export function parseCommand(text: string, maxSymbols: number): ClientCommand | 
   }
   const msg = value as Record<string, unknown>;
   let id: CommandId | undefined;
-  if (msg.id !== undefined && msg.id !== null) {
+  if (msg.id !== undefined) {
+    // null included: an id the client cannot match a reply to is a client bug worth reporting.
     if (typeof msg.id === 'string' || (typeof msg.id === 'number' && Number.isFinite(msg.id))) id = msg.id;
     else return fail(undefined, 'bad_request', '"id" must be a string or a number');
   }
@@ -78,6 +75,7 @@ export function parseCommand(text: string, maxSymbols: number): ClientCommand | 
 /** The symbols array, deduplicated; null when the field is not an array of strings. */
 function readSymbols(field: unknown, id: CommandId | undefined, maxSymbols: number): string[] | CommandError | null {
   if (!Array.isArray(field)) return null;
+  if (field.length === 0) return fail(id, 'bad_request', '"symbols" must name at least one symbol (or "*")');
   if (field.length > maxSymbols) {
     return fail(id, 'too_many_symbols', `at most ${maxSymbols} symbols per client`);
   }

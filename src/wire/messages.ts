@@ -1,37 +1,13 @@
-import type { FeedStatus, SymbolInfo } from '../market/index.js';
-import type { CommandId } from './quote-encoder.js';
+import type { CommandId, ErrorCode, WelcomeMessage, WireFeedStatus, WireSymbolInfo } from './types.js';
 
 /**
  * Builders for the low-rate control messages (one per client request or per connection). They use
- * JSON.stringify: clarity over speed here; the hot path is in quote-encoder.ts.
+ * JSON.stringify: clarity over speed here; the quotes hot path is in quote-json.ts and the hub's
+ * QuoteEncoder.
  */
 
-export type ErrorCode =
-  | 'bad_json'
-  | 'bad_request'
-  | 'unknown_command'
-  | 'unknown_symbol'
-  | 'too_many_symbols'
-  | 'rate_limited'
-  | 'forbidden'
-  | 'forbidden_symbol'
-  | 'invalid_token'
-  | 'token_expired'
-  | 'auth_unavailable';
-
-export interface WelcomeFields {
-  server: string;
-  version: string;
-  /** The stream epoch: `seq` values compare only within one epoch. */
-  epoch: string;
-  /** The feed's health as this server sees it. */
-  feed: FeedStatus;
-  interval: number;
-  heartbeat: number;
-  symbols: readonly string[];
-  /** The cluster worker serving this connection (absent outside a cluster). */
-  worker?: number;
-}
+/** The welcome message's fields (everything but its type). */
+export type WelcomeFields = Omit<WelcomeMessage, 'type' | 'symbols'> & { symbols: readonly string[] };
 
 export function welcomeMessage(fields: WelcomeFields): string {
   return JSON.stringify({ type: 'welcome', ...fields });
@@ -46,12 +22,12 @@ export function epochMessage(epoch: string, previous: string): string {
 }
 
 /** The feed's health changed: `up`, `stale` (no data for a while) or `down`, with a reason. */
-export function statusMessage(status: FeedStatus): string {
+export function statusMessage(status: WireFeedStatus): string {
   return JSON.stringify({ type: 'status', feed: status.state, reason: status.reason });
 }
 
 /** The universe changed: symbols that can now be subscribed to, and symbols that are gone. */
-export function symbolsMessage(added: readonly SymbolInfo[], removed: readonly string[]): string {
+export function symbolsMessage(added: readonly WireSymbolInfo[], removed: readonly string[]): string {
   return JSON.stringify({
     type: 'symbols',
     added: added.map(({ symbol, name, exchange, currency, prevClose }) => ({ symbol, name, exchange, currency, prevClose })),
@@ -83,4 +59,9 @@ export function errorMessage(
 ): string {
   // JSON.stringify drops undefined members, so absent id/symbols do not appear on the wire.
   return JSON.stringify({ type: 'error', id, code, message, symbols });
+}
+
+/** `{"type":"refreshed",...}`: the new token is in force; `removed` lists symbols no longer entitled. */
+export function refreshedMessage(id: CommandId | undefined, sub: string, expiresAt: number | null, removed: readonly string[]): string {
+  return JSON.stringify({ type: 'refreshed', id, sub, expiresAt, removed: removed.length > 0 ? removed : undefined });
 }

@@ -11,6 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { startServer, type TickstreamServer, type TickstreamServerOptions } from '../../src/app/server.js';
 import { Inbox } from './inbox.js';
 import { connect, type ClientOptions, type WebSocketConnection } from '../../src/transport/index.js';
+import type { CommandId, WireQuote } from '../../src/wire/index.js';
 
 export const TEST_SEED = 20240601;
 
@@ -25,20 +26,13 @@ export function startTestServer(opts: TickstreamServerOptions = {}): Promise<Tic
   });
 }
 
-/** A parsed server → client message (wire protocol). */
-export interface WireMessage {
-  type: string;
-  id?: number | string;
-  [key: string]: unknown;
-}
+/**
+ * A parsed server → client message, loosely typed so tests can probe any member (`m.symbols`,
+ * `m.code`) without narrowing. The exact types are src/wire's ServerMessage.
+ */
+export type WireMessage = { type: string; id?: CommandId; [key: string]: unknown };
 
-export interface WireQuote {
-  symbol: string;
-  last: number;
-  seq: number;
-  ts: number;
-  [key: string]: unknown;
-}
+export type { WireQuote };
 
 export interface TestClient {
   readonly conn: WebSocketConnection;

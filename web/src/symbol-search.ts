@@ -17,7 +17,8 @@ function rank(info: SymbolInfo, query: string): number {
   const code = info.symbol.toLowerCase();
   if (code === query) return 0;
   if (code.startsWith(query)) return 1;
-  const texts = Object.values(info).filter((v): v is string => typeof v === 'string');
+  // Every string the server sent (it may add more descriptive ones, e.g. an English name).
+  const texts = Object.values(info as object).filter((v): v is string => typeof v === 'string');
   if (texts.some((t) => t.toLowerCase().startsWith(query))) return 2;
   if (code.includes(query)) return 3;
   if (texts.some((t) => t.toLowerCase().includes(query))) return 4;

@@ -1,0 +1,31 @@
+// The wire protocol (docs/api.md): types, limits, the command parser, message builders and the
+// decoder. No I/O and no Node APIs, so the browser pages bundle it as is.
+export type {
+  ClientCommandMessage,
+  CommandId,
+  ErrorCode,
+  FeedState,
+  ServerMessage,
+  ServerMessageType,
+  WelcomeMessage,
+  WireFeedStatus,
+  WireQuote,
+  WireSymbolInfo,
+} from './types.js';
+export { ALL_SYMBOLS, INTERVAL_RULE, MAX_INTERVAL_MS, MAX_SYMBOL_LENGTH, MAX_TOKEN_LENGTH, MIN_INTERVAL_MS, isValidInterval } from './limits.js';
+export { parseCommand, type ClientCommand, type CommandError } from './commands.js';
+export {
+  epochMessage,
+  errorMessage,
+  heartbeatMessage,
+  intervalMessage,
+  pongMessage,
+  refreshedMessage,
+  statusMessage,
+  subscriptionsMessage,
+  symbolsMessage,
+  welcomeMessage,
+  type WelcomeFields,
+} from './messages.js';
+export { idField, quoteJsonPrefix, quoteToJson } from './quote-json.js';
+export { decodeServerMessage } from './decode.js';

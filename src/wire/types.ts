@@ -1,0 +1,96 @@
+/**
+ * The wire protocol's types (docs/api.md), in one place for every party: the hub that writes the
+ * messages, the web pages and `tickstream watch` that read them, the tests. No I/O and no Node APIs:
+ * the browser bundle imports this file as is.
+ */
+
+/** A JSON-safe `id` a client attaches to a command, echoed in the replies it causes. */
+export type CommandId = string | number;
+
+/** A quote as it travels. The server's domain Quote has exactly these fields. */
+export interface WireQuote {
+  symbol: string;
+  last: number;
+  bid: number;
+  ask: number;
+  open: number;
+  high: number;
+  low: number;
+  prevClose: number;
+  change: number;
+  changePct: number;
+  volume: number;
+  /** Milliseconds since the Unix epoch; never decreases per symbol. */
+  ts: number;
+  /** Per-symbol sequence number, strictly increasing within one stream epoch. */
+  seq: number;
+}
+
+export type FeedState = 'up' | 'stale' | 'down';
+
+export interface WireFeedStatus {
+  state: FeedState;
+  reason?: string;
+}
+
+export interface WireSymbolInfo {
+  symbol: string;
+  name: string;
+  exchange: string;
+  currency: string;
+  prevClose: number;
+}
+
+export type ErrorCode =
+  | 'bad_json'
+  | 'bad_request'
+  | 'unknown_command'
+  | 'unknown_symbol'
+  | 'too_many_symbols'
+  | 'rate_limited'
+  | 'forbidden'
+  | 'forbidden_symbol'
+  | 'invalid_token'
+  | 'token_expired'
+  | 'auth_unavailable';
+
+export interface WelcomeMessage {
+  type: 'welcome';
+  server: string;
+  version: string;
+  /** The stream epoch: `seq` values compare only within one epoch. */
+  epoch: string;
+  feed: WireFeedStatus;
+  interval: number;
+  heartbeat: number;
+  symbols: string[];
+  /** The cluster worker serving this connection (absent outside a cluster). */
+  worker?: number;
+}
+
+/** Every message the server sends. Members without a value are absent (e.g. `id` of an unnumbered command). */
+export type ServerMessage =
+  | WelcomeMessage
+  /** A new stream epoch: forget every seq; a snapshot of the subscription follows. */
+  | { type: 'epoch'; epoch: string; previous: string }
+  | { type: 'status'; feed: FeedState; reason?: string }
+  | { type: 'symbols'; added: WireSymbolInfo[]; removed: string[] }
+  | { type: 'snapshot'; id?: CommandId; quotes: WireQuote[] }
+  | { type: 'quotes'; quotes: WireQuote[] }
+  | { type: 'subscriptions'; id?: CommandId; symbols: string[] }
+  | { type: 'interval'; id?: CommandId; interval: number }
+  | { type: 'heartbeat'; ts: number }
+  | { type: 'pong'; id?: CommandId; ts: number }
+  | { type: 'refreshed'; id?: CommandId; sub: string; expiresAt: number | null; removed?: string[] }
+  | { type: 'error'; id?: CommandId; code: ErrorCode; message: string; symbols?: string[] };
+
+export type ServerMessageType = ServerMessage['type'];
+
+/** Every command a client may send, as written on the wire. */
+export type ClientCommandMessage =
+  | { type: 'subscribe'; symbols: string[]; id?: CommandId }
+  | { type: 'unsubscribe'; symbols: string[]; id?: CommandId }
+  | { type: 'interval'; interval: number; id?: CommandId }
+  | { type: 'snapshot'; symbols?: string[]; id?: CommandId }
+  | { type: 'ping'; id?: CommandId }
+  | { type: 'refresh'; token: string; id?: CommandId };

@@ -1,4 +1,4 @@
-import { JSON_COMMA, QUOTES_MESSAGE_HEAD, QUOTES_MESSAGE_TAIL, type HubFrames } from '../hub/index.js';
+import { JSON_COMMA, QUOTES_MESSAGE_HEAD, quotesMessageTail, type HubFrames } from '../hub/index.js';
 import { PreparedMessage } from '../transport/index.js';
 
 /**
@@ -9,6 +9,6 @@ import { PreparedMessage } from '../transport/index.js';
 export const HUB_FRAMES: HubFrames = {
   text: (json, deflate) => PreparedMessage.text(json, { deflate }),
   // A `quotes` message assembled by copying each quote's UTF-8 bytes once into the frame buffer.
-  quotes: (encodedQuotes, deflate) =>
-    PreparedMessage.textJoined(QUOTES_MESSAGE_HEAD, encodedQuotes, JSON_COMMA, QUOTES_MESSAGE_TAIL, { deflate }),
+  quotes: (encodedQuotes, deflate, offset) =>
+    PreparedMessage.textJoined(QUOTES_MESSAGE_HEAD, encodedQuotes, JSON_COMMA, quotesMessageTail(offset), { deflate }),
 };

@@ -77,6 +77,9 @@ export interface ServeConfig {
   highWaterMark: number;
   hardLimit: number;
   slowCloseAfter: number;
+  /** How long a reconnecting client can recover what it missed (`since`). */
+  recoveryWindow: number;
+  recoveryMaxQuotes: number;
   authToken: string | undefined;
   /** JWT: an HS256 secret, a PEM public key file (RS256/ES256) or a JWKS URL; at most one. */
   authJwtSecret: string | undefined;
@@ -128,6 +131,8 @@ export const SERVE_DEFAULTS: ServeConfig = {
   highWaterMark: 256 * 1024,
   hardLimit: 4 * 1024 * 1024,
   slowCloseAfter: 10_000,
+  recoveryWindow: 60_000,
+  recoveryMaxQuotes: 100_000,
   authToken: undefined,
   authJwtSecret: undefined,
   authJwtPublicKey: undefined,
@@ -179,6 +184,8 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'highWaterMark', flag: 'high-water-mark', env: 'TICKSTREAM_HIGH_WATER_MARK', kind: 'bytes', min: 1024, max: 2 ** 30, valueName: 'BYTES', help: 'per-client send buffer above which a client gets no new frames and its updates are conflated (latest value per symbol)' },
   { key: 'hardLimit', flag: 'hard-limit', env: 'TICKSTREAM_HARD_LIMIT', kind: 'bytes', min: 1024, max: 2 ** 31, valueName: 'BYTES', help: 'per-client send buffer at which a slow client is closed at once (1008 "slow consumer")' },
   { key: 'slowCloseAfter', flag: 'slow-close-after', env: 'TICKSTREAM_SLOW_CLOSE_AFTER', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'a client still conflating, or whose unread output kept us from reading it, after this long is closed (1008 "slow consumer")' },
+  { key: 'recoveryWindow', flag: 'recovery-window', env: 'TICKSTREAM_RECOVERY_WINDOW', kind: 'duration', min: 0, max: 24 * HOUR_MS, valueName: 'DURATION', help: 'a client reconnecting with ?since=EPOCH:OFFSET within this long gets exactly what it missed (0 = no recovery)' },
+  { key: 'recoveryMaxQuotes', flag: 'recovery-max-quotes', env: 'TICKSTREAM_RECOVERY_MAX_QUOTES', kind: 'int', min: 0, max: 100_000_000, valueName: 'N', help: 'most quotes kept for recovery, whatever their age (bounds memory at high tick rates)' },
   { key: 'authToken', flag: 'auth-token', env: 'TICKSTREAM_AUTH_TOKEN', kind: 'string', valueName: 'TOKEN', help: 'require ?token=TOKEN or "Authorization: Bearer TOKEN" on WebSocket upgrades (401 otherwise)' },
   { key: 'authJwtSecret', flag: 'auth-jwt-secret', env: 'TICKSTREAM_AUTH_JWT_SECRET', kind: 'string', valueName: 'SECRET', help: 'require a JWT signed with this HS256 secret (32+ bytes; prefer the env var: a flag shows in ps)' },
   { key: 'authJwtPublicKey', flag: 'auth-jwt-public-key', env: 'TICKSTREAM_AUTH_JWT_PUBLIC_KEY', kind: 'path', valueName: 'FILE', help: 'require a JWT signed by this PEM public key (RSA: RS256, EC P-256: ES256)' },

@@ -160,6 +160,8 @@ export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
     highWaterMarkBytes: config.highWaterMark,
     hardLimitBytes: config.hardLimit,
     slowCloseAfterMs: config.slowCloseAfter,
+    recoveryWindowMs: config.recoveryWindow,
+    recoveryMaxQuotes: config.recoveryMaxQuotes,
     maxConnectionsPerIp: config.maxConnectionsPerIp,
     handshakeRatePerSec: config.handshakeRate,
     handshakeBurst: config.handshakeBurst,

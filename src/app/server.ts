@@ -84,6 +84,9 @@ export interface TickstreamServerOptions {
   highWaterMarkBytes?: number;
   hardLimitBytes?: number;
   slowCloseAfterMs?: number;
+  /** How long (ms) and how many quotes a client reconnecting with `since` can recover. Default 60 s, 100 000. */
+  recoveryWindowMs?: number;
+  recoveryMaxQuotes?: number;
   /** Directory of the built web pages. Default `<package>/dist/web`. */
   webRoot?: string;
   /** A pino logger, or false for none. Default: JSON lines on stdout at level info. */
@@ -202,6 +205,8 @@ function hubOptions(options: TickstreamServerOptions, gate: JwtGate | undefined)
       highWaterMarkBytes: options.highWaterMarkBytes,
       hardLimitBytes: options.hardLimitBytes,
       slowCloseAfterMs: options.slowCloseAfterMs,
+      recoveryWindowMs: options.recoveryWindowMs,
+      recoveryMaxQuotes: options.recoveryMaxQuotes,
       clientMessages: options.clientMessages,
       commandRatePerSec: options.commandRatePerSec,
       commandBurst: options.commandBurst,

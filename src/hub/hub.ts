@@ -8,8 +8,10 @@ import { isValidInterval } from '../wire/index.js';
 import { epochMessage, heartbeatMessage, statusMessage, symbolsMessage, welcomeMessage } from '../wire/index.js';
 import { Session } from './session.js';
 import { AuthExpiry } from './session-auth.js';
+import { RecoveryWindow } from './recovery-window.js';
 import { SessionCommands } from './session-commands.js';
 import { SubscriptionRouter } from './subscription-router.js';
+import type { StreamPosition } from './connect-params.js';
 import type { AttachOptions, HubConnection, HubFrames, HubLogger, HubMetrics, HubOptions, HubStats, ResolvedHubOptions } from './types.js';
 
 /** The hub's defaults (the app applies the same outbound limits in the transport). */
@@ -22,6 +24,8 @@ export const HUB_DEFAULTS: Omit<ResolvedHubOptions, 'instance'> = {
   maxSymbolsPerClient: 10_000,
   commandRatePerSec: 50,
   commandBurst: 100,
+  recoveryWindowMs: 60_000,
+  recoveryMaxQuotes: 100_000,
   clientMessages: 'commands',
   deflate: false,
   serverName: 'tickstream',
@@ -49,6 +53,7 @@ export class QuoteHub implements StreamSink {
   private readonly control: ControlSender;
   private readonly commands: SessionCommands;
   private readonly expiry: AuthExpiry;
+  private readonly recovery: RecoveryWindow;
   private readonly sessions = new Set<Session>();
   private heartbeatTimer: ReturnType<typeof setInterval> | null = null;
   private started = false;
@@ -63,7 +68,8 @@ export class QuoteHub implements StreamSink {
     }
     this.metrics = metrics;
     this.logger = logger;
-    this.router = new SubscriptionRouter(this.options, frames, metrics, logger);
+    this.router = new SubscriptionRouter(this.options, frames, () => this.cache.offset, metrics, logger);
+    this.recovery = new RecoveryWindow({ maxAgeMs: this.options.recoveryWindowMs, maxQuotes: this.options.recoveryMaxQuotes });
     this.control = new ControlSender(metrics);
     this.expiry = new AuthExpiry(logger);
     this.commands = new SessionCommands(this.cache, this.router, this.control, this.options, { policy: commandPolicy, verifyToken, expiry: this.expiry });
@@ -154,12 +160,32 @@ export class QuoteHub implements StreamSink {
       ...(this.options.instance !== undefined ? { worker: this.options.instance } : {}),
     });
     this.control.send(session, welcome);
-    this.control.send(session, this.router.encoder.snapshotMessage(undefined, this.commands.cachedFor(session)));
+    this.sendInitialState(session, init.since);
     if (tooMany) this.commands.tooManySymbols(session, undefined);
     if (unknown.length > 0) this.commands.sendError(session, undefined, 'unknown_symbol', 'unknown symbols', unknown);
     if (forbidden.length > 0) this.commands.forbiddenSymbols(session, undefined, forbidden);
     this.router.regroup(session);
     this.logger?.debug({ symbols: session.all ? '*' : session.symbols.size, interval: session.intervalMs }, 'client attached');
+  }
+
+  /**
+   * The first snapshot of a session. A reconnecting client (`since`) gets exactly what it missed for
+   * its subscription instead: every tick in order at cadence 0, the latest value of each changed
+   * symbol at a cadence above 0, with `recovered: true`; when that cannot be given exactly (another
+   * epoch, or older than the recovery window) a full snapshot with `recovered: false`. Never a partial
+   * recovery.
+   */
+  private sendInitialState(session: Session, since: StreamPosition | undefined): void {
+    const encoder = this.router.encoder;
+    const offset = this.cache.offset;
+    const missed = since === undefined ? null : this.recovery.since(since.epoch, since.offset, Date.now());
+    if (missed === null) {
+      const recovered = since === undefined ? undefined : false;
+      this.control.send(session, encoder.snapshotMessage(undefined, this.commands.cachedFor(session), offset, recovered));
+      return;
+    }
+    const mine = missed.filter((q) => session.wants(q.symbol));
+    this.control.send(session, encoder.snapshotMessage(undefined, session.intervalMs === 0 ? mine : latestPerSymbol(mine), offset, true));
   }
 
   // ---------------------------------------------------------------- stream side (StreamSink)
@@ -168,6 +194,8 @@ export class QuoteHub implements StreamSink {
     const previous = this.cache.epoch;
     const statusBefore = this.cache.status;
     const outcome = this.cache.reset(snapshot);
+    // Nothing before this point can be recovered exactly any more (a new epoch, or lost data resynced).
+    this.recovery.reset(this.cache.epoch, this.cache.offset);
     if (outcome.removed.length > 0 || (!outcome.first && outcome.added.length > 0)) {
       this.broadcast(symbolsMessage(outcome.added, outcome.removed));
     }
@@ -209,6 +237,7 @@ export class QuoteHub implements StreamSink {
     }
     const routed = accepted ?? batch;
     if (routed.length === 0) return;
+    this.recovery.append(routed, Date.now());
     this.router.route(routed);
     this.metrics?.pushLatency(Math.max(0, Date.now() - oldestTs) / 1000);
   }
@@ -264,4 +293,14 @@ function stripUndefined<T extends object>(value: T): Partial<T> {
     if (value[key] !== undefined) out[key] = value[key];
   }
   return out;
+}
+
+/** The last quote of each symbol, in the order of those last quotes in the stream. */
+function latestPerSymbol(quotes: readonly StreamQuote[]): StreamQuote[] {
+  const latest = new Map<string, StreamQuote>();
+  for (const q of quotes) {
+    latest.delete(q.symbol); // re-insert: Map order follows the most recent update
+    latest.set(q.symbol, q);
+  }
+  return [...latest.values()];
 }

@@ -1,10 +1,10 @@
 // Public API of the hub layer (docs/api.md describes the wire protocol it serves).
 export { QuoteHub, HUB_DEFAULTS } from './hub.js';
 export { READ_ONLY_REASON, RATE_LIMIT_REASON } from './session-commands.js';
-export { parseConnectParams, type ConnectParams, type ConnectDefaults } from './connect-params.js';
+export { parseConnectParams, parseSince, type ConnectParams, type ConnectDefaults, type StreamPosition } from './connect-params.js';
 export { SLOW_CONSUMER_REASON } from './slow-consumers.js';
 export { redactUrl } from './redact.js';
-export { QuoteEncoder, QUOTES_MESSAGE_HEAD, QUOTES_MESSAGE_TAIL, JSON_COMMA } from './quote-encoder.js';
+export { QuoteEncoder, QUOTES_MESSAGE_HEAD, quotesMessageTail, JSON_COMMA } from './quote-encoder.js';
 export type {
   AttachOptions,
   ClientMessagePolicy,

@@ -11,9 +11,13 @@ interface EncodedQuote {
   bytes: Buffer | null;
 }
 
-/** Fixed bytes around the quotes of an update batch: `{"type":"quotes","quotes":[` … `]}`. */
+/** Fixed bytes before the quotes of an update batch: `{"type":"quotes","quotes":[`. */
 export const QUOTES_MESSAGE_HEAD: Buffer = Buffer.from('{"type":"quotes","quotes":[');
-export const QUOTES_MESSAGE_TAIL: Buffer = Buffer.from(']}');
+
+/** The bytes after the quotes: `],"offset":N}` (the stream offset the message brings the client to). */
+export function quotesMessageTail(offset: number): Buffer {
+  return Buffer.from('],"offset":' + offset + '}');
+}
 /** Separator between array elements: `,`. */
 export const JSON_COMMA = 0x2c;
 
@@ -72,14 +76,15 @@ export class QuoteEncoder {
     return out + ']';
   }
 
-  /** `{"type":"quotes","quotes":[...]}` — an update batch. */
-  quotesMessage(quotes: Iterable<Quote>): string {
-    return '{"type":"quotes","quotes":' + this.list(quotes) + '}';
+  /** `{"type":"quotes","quotes":[...],"offset":N}` — an update batch. */
+  quotesMessage(quotes: Iterable<Quote>, offset: number): string {
+    return '{"type":"quotes","quotes":' + this.list(quotes) + ',"offset":' + offset + '}';
   }
 
-  /** `{"type":"snapshot","id":?,"quotes":[...]}` */
-  snapshotMessage(id: CommandId | undefined, quotes: Iterable<Quote>): string {
-    return '{"type":"snapshot"' + idField(id) + ',"quotes":' + this.list(quotes) + '}';
+  /** `{"type":"snapshot","id":?,"quotes":[...],"offset":N,"recovered":?}` */
+  snapshotMessage(id: CommandId | undefined, quotes: Iterable<Quote>, offset: number, recovered?: boolean): string {
+    const recoveredField = recovered === undefined ? '' : ',"recovered":' + recovered;
+    return '{"type":"snapshot"' + idField(id) + ',"quotes":' + this.list(quotes) + ',"offset":' + offset + recoveredField + '}';
   }
 
   /** Forget a symbol's cached encoding (not needed for correctness; bounds memory if symbols churn). */

@@ -149,7 +149,7 @@ export class SessionCommands {
   sendSnapshot(session: Session, id: CommandId | undefined, quotes: readonly StreamQuote[]): void {
     // Values kept for a conflating client are older than (or equal to) the snapshot: drop them.
     if (session.conflated !== null) this.router.slow.superseded(session, quotes.map((q) => q.symbol));
-    this.control.send(session, this.router.encoder.snapshotMessage(id, quotes));
+    this.control.send(session, this.router.encoder.snapshotMessage(id, quotes, this.cache.offset));
   }
 
   private execute(session: Session, command: ClientCommand): void {

@@ -27,9 +27,16 @@ export class SubscriptionRouter {
   private readonly touched: DeliveryGroup[] = [];
   /** Encoded quotes of one timed flush (reused array, no per-flush allocation). */
   private readonly scratchBytes: Buffer[] = [];
+  /**
+   * The stream offset every message carries: the offset of the last quote routed. Whatever a session
+   * receives, it is then up to date with the stream to that point for its subscription (pushes,
+   * conflated flushes and snapshots all reflect every quote routed so far).
+   */
+  readonly currentOffset: () => number;
 
-  constructor(options: ResolvedHubOptions, frames: HubFrames, metrics?: HubMetrics, logger?: HubLogger) {
+  constructor(options: ResolvedHubOptions, frames: HubFrames, currentOffset: () => number, metrics?: HubMetrics, logger?: HubLogger) {
     this.frames = frames;
+    this.currentOffset = currentOffset;
     this.deflate = options.deflate;
     this.metrics = metrics;
     this.scheduler = new CadenceScheduler((groups) => this.flushTimed(groups));
@@ -167,7 +174,7 @@ export class SubscriptionRouter {
       } else if (this.slow.isBacklogged(s)) {
         this.slow.hold(s, quotes);
       } else {
-        frame ??= this.frames.quotes(encoded, this.deflate);
+        frame ??= this.frames.quotes(encoded, this.deflate, this.currentOffset());
         s.conn.sendPrepared(frame);
         sent++;
       }
@@ -188,7 +195,7 @@ export class SubscriptionRouter {
   }
 
   private writeOwn(s: Session, quotes: Iterable<StreamQuote>): void {
-    const json = this.encoder.quotesMessage(quotes);
+    const json = this.encoder.quotesMessage(quotes, this.currentOffset());
     s.conn.send(json);
     this.metrics?.messagesSent(1, Buffer.byteLength(json));
   }

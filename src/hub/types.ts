@@ -1,5 +1,6 @@
 import type { Quote } from '../market/index.js';
 import type { SessionAuth, TokenVerifier } from './session-auth.js';
+import type { StreamPosition } from './connect-params.js';
 import type { ClientCommand, ErrorCode } from '../wire/index.js';
 
 /**
@@ -21,8 +22,11 @@ export type FrameFactory = (json: string, deflate: boolean) => PreparedFrame;
 export interface HubFrames {
   /** One JSON text message. */
   text: FrameFactory;
-  /** A `quotes` message made of quotes already encoded as UTF-8 JSON (QuoteEncoder.quoteBytes). */
-  quotes(encodedQuotes: readonly Buffer[], deflate: boolean): PreparedFrame;
+  /**
+   * A `quotes` message made of quotes already encoded as UTF-8 JSON (QuoteEncoder.quoteBytes), with
+   * the stream offset it brings its receivers to.
+   */
+  quotes(encodedQuotes: readonly Buffer[], deflate: boolean, offset: number): PreparedFrame;
 }
 
 /**
@@ -85,6 +89,9 @@ export interface HubOptions {
   frames: HubFrames;
   /** Checked before every client command (see {@link CommandPolicy}). */
   commandPolicy?: CommandPolicy;
+  /** How long (ms) and how many quotes a reconnecting client can recover. Default 60 000 ms, 100 000 quotes. */
+  recoveryWindowMs?: number;
+  recoveryMaxQuotes?: number;
   /** Verifies the token of a `refresh` command (token authentication). Without it, refresh is refused. */
   verifyToken?: TokenVerifier;
 }
@@ -115,6 +122,8 @@ export interface HubLogger {
 export interface AttachOptions {
   /** ['*'] for every symbol, [] for none, or explicit symbols. */
   symbols?: readonly string[];
+  /** Resume after this point of the stream (a reconnecting client): what it missed replaces the snapshot. */
+  since?: StreamPosition;
   intervalMs?: number;
   /** The verified identity and entitlements of the client (token authentication). */
   auth?: SessionAuth;

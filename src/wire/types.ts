@@ -75,8 +75,12 @@ export type ServerMessage =
   | { type: 'epoch'; epoch: string; previous: string }
   | { type: 'status'; feed: FeedState; reason?: string }
   | { type: 'symbols'; added: WireSymbolInfo[]; removed: string[] }
-  | { type: 'snapshot'; id?: CommandId; quotes: WireQuote[] }
-  | { type: 'quotes'; quotes: WireQuote[] }
+  /**
+   * `offset`: the stream offset the message brings the client to (send it back as `since` when
+   * reconnecting). `recovered`: present on the first snapshot of a connection that asked for `since`.
+   */
+  | { type: 'snapshot'; id?: CommandId; quotes: WireQuote[]; offset: number; recovered?: boolean }
+  | { type: 'quotes'; quotes: WireQuote[]; offset: number }
   | { type: 'subscriptions'; id?: CommandId; symbols: string[] }
   | { type: 'interval'; id?: CommandId; interval: number }
   | { type: 'heartbeat'; ts: number }

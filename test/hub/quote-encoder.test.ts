@@ -28,8 +28,9 @@ describe('QuoteEncoder', { timeout: 5_000 }, () => {
   test('messages', () => {
     const encoder = new QuoteEncoder();
     const q = makeQuote('AAPL', 100, 1, 1);
-    assert.deepEqual(JSON.parse(encoder.quotesMessage([q, q])), { type: 'quotes', quotes: [q, q] });
-    assert.deepEqual(JSON.parse(encoder.snapshotMessage(7, [q])), { type: 'snapshot', id: 7, quotes: [q] });
-    assert.deepEqual(JSON.parse(encoder.snapshotMessage(undefined, [])), { type: 'snapshot', quotes: [] });
+    assert.deepEqual(JSON.parse(encoder.quotesMessage([q, q], 12)), { type: 'quotes', quotes: [q, q], offset: 12 });
+    assert.deepEqual(JSON.parse(encoder.snapshotMessage(7, [q], 12)), { type: 'snapshot', id: 7, quotes: [q], offset: 12 });
+    assert.deepEqual(JSON.parse(encoder.snapshotMessage(undefined, [], 0, false)), { type: 'snapshot', quotes: [], offset: 0, recovered: false });
+    assert.deepEqual(JSON.parse(encoder.snapshotMessage(undefined, [q], 3, true)), { type: 'snapshot', quotes: [q], offset: 3, recovered: true });
   });
 });

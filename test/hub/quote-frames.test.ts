@@ -10,12 +10,12 @@ import { FakeConnection, FakeFeed, hubOver, makeQuote } from './fakes.js';
 
 /** The whole frame the byte path builds for these quotes. */
 function bytesFrame(encoder: QuoteEncoder, quotes: readonly Quote[]): Buffer {
-  return (HUB_FRAMES.quotes(quotes.map((q) => encoder.quoteBytes(q)), false) as PreparedMessage).frame;
+  return (HUB_FRAMES.quotes(quotes.map((q) => encoder.quoteBytes(q)), false, 77) as PreparedMessage).frame;
 }
 
 /** The reference: JSON.stringify of the wire message, framed as text. */
-function jsonFrame(quotes: readonly Quote[]): Buffer {
-  return encodeTextFrame(JSON.stringify({ type: 'quotes', quotes }));
+function jsonFrame(quotes: readonly Quote[], offset = 77): Buffer {
+  return encodeTextFrame(JSON.stringify({ type: 'quotes', quotes, offset }));
 }
 
 describe('quote frames assembled from encoded bytes', { timeout: 5_000 }, () => {
@@ -26,7 +26,7 @@ describe('quote frames assembled from encoded bytes', { timeout: 5_000 }, () => 
     for (const quotes of [one, several]) {
       assert.deepEqual(bytesFrame(encoder, quotes), jsonFrame(quotes));
       // Also identical to the string path the hub uses for injected frame factories.
-      assert.deepEqual(bytesFrame(encoder, quotes), (HUB_FRAMES.text(encoder.quotesMessage(quotes), false) as PreparedMessage).frame);
+      assert.deepEqual(bytesFrame(encoder, quotes), (HUB_FRAMES.text(encoder.quotesMessage(quotes, 77), false) as PreparedMessage).frame);
     }
   });
 
@@ -35,13 +35,13 @@ describe('quote frames assembled from encoded bytes', { timeout: 5_000 }, () => 
     const quotes = [makeQuote('贵州茅台', 1688.88, 1, 1), makeQuote('Ünïcødé-€', 1, 2, 2), makeQuote('A"B\\C', 0.01, 3, 3)];
     const frame = bytesFrame(encoder, quotes);
     assert.deepEqual(frame, jsonFrame(quotes));
-    assert.deepEqual(JSON.parse(frame.subarray(4).toString('utf8')), { type: 'quotes', quotes });
+    assert.deepEqual(JSON.parse(frame.subarray(4).toString('utf8')), { type: 'quotes', quotes, offset: 77 });
   });
 
   test('an empty batch is a valid empty quotes message', () => {
     const frame = bytesFrame(new QuoteEncoder(), []);
     assert.deepEqual(frame, jsonFrame([]));
-    assert.equal(frame.subarray(2).toString(), '{"type":"quotes","quotes":[]}');
+    assert.equal(frame.subarray(2).toString(), '{"type":"quotes","quotes":[],"offset":77}');
   });
 
   test('extended lengths: 16-bit and 64-bit headers match encodeTextFrame', () => {
@@ -89,8 +89,9 @@ describe('quote frames assembled from encoded bytes', { timeout: 5_000 }, () => 
       return (sent.frame as PreparedMessage).frame;
     };
     const wanted = (symbols: string[]) => pushed.filter((q) => symbols.includes(q.symbol));
-    assert.deepEqual(lastFrame(a), jsonFrame(wanted(['AAPL', 'MSFT'])));
-    assert.deepEqual(lastFrame(b), jsonFrame(wanted(['AAPL', 'TSLA'])));
+    const offset = hub.cache.offset;
+    assert.deepEqual(lastFrame(a), jsonFrame(wanted(['AAPL', 'MSFT']), offset));
+    assert.deepEqual(lastFrame(b), jsonFrame(wanted(['AAPL', 'TSLA']), offset));
     await hub.stop();
   });
 });

@@ -54,6 +54,8 @@ const stats = new LiveStats();
 let connection: ConnectionState = { kind: 'connecting', attempt: 0 };
 /** The stream epoch the shown data belongs to (null before the first welcome). */
 let epoch: string | null = null;
+/** The stream offset of the last quotes/snapshot applied: a reconnect asks to resume after it. */
+let streamOffset = -1;
 let feed: FeedStatus = { state: 'up' };
 let nextCommandId = 1;
 
@@ -151,7 +153,9 @@ function socketUrl(): string {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const symbols = watchlist.map(encodeURIComponent).join(',');
   const token = authToken === null ? '' : `&token=${encodeURIComponent(authToken)}`;
-  return `${scheme}//${location.host}/ws?symbols=${symbols}&interval=${cadence}${token}`;
+  // After a drop, resume where we were: the server sends exactly what was missed (docs/api.md).
+  const since = epoch !== null && streamOffset >= 0 ? `&since=${encodeURIComponent(epoch)}:${streamOffset}` : '';
+  return `${scheme}//${location.host}/ws?symbols=${symbols}&interval=${cadence}${token}${since}`;
 }
 
 function send(command: ClientCommand): void {
@@ -179,7 +183,9 @@ function handleMessage(message: ServerMessage): void {
   switch (message.type) {
     case 'quotes':
     case 'snapshot':
+      // A recovered snapshot holds what was missed while disconnected: applied like updates.
       applyQuotes(message.quotes);
+      streamOffset = message.offset;
       break;
     case 'welcome':
       enterEpoch(message.epoch);

@@ -191,6 +191,37 @@ describe('one ingest, Redis, three edges', { timeout: 120_000 }, () => {
     cli.child.kill('SIGTERM');
     assert.equal(await cli.exited, 0);
   });
+
+  test('a client that left one edge recovers on another with since=EPOCH:OFFSET, without a gap', async () => {
+    const feed = ingest(redis);
+    await ingestPort(feed);
+    const [a, b] = await Promise.all([edge(redis), edge(redis)]);
+    const first = await openClient(`ws://127.0.0.1:${a.port}/?symbols=AAPL,MSFT,600519.SH&interval=0`);
+    const welcome = await first.nextOfType('welcome');
+    await quotesAfter(first, 0, 30);
+    await first.close();
+    const seen = first.received.filter((e) => e.message.type === 'quotes' || e.message.type === 'snapshot').map((e) => e.message);
+    const since = `${welcome.epoch as string}:${seen.at(-1)!.offset as number}`;
+    // Meanwhile the market moves on; then the client comes back, on the other edge.
+    const watcher = await openClient(`ws://127.0.0.1:${b.port}/?symbols=AAPL&interval=0`);
+    await quotesAfter(watcher, 0, 10);
+    await watcher.close();
+    const again = await openClient(`ws://127.0.0.1:${b.port}/?symbols=AAPL,MSFT,600519.SH&interval=0&since=${since}`);
+    const snapshot = await again.nextOfType('snapshot');
+    assert.equal(snapshot.recovered, true);
+    await quotesAfter(again, 0, 20);
+    const seqs = new Map<string, number[]>();
+    for (const m of [...seen, ...again.received.map((e) => e.message).filter((m) => m.type === 'quotes' || m.type === 'snapshot')]) {
+      for (const q of quotesOf(m)) seqs.set(q.symbol, [...(seqs.get(q.symbol) ?? []), q.seq]);
+    }
+    for (const [symbol, list] of seqs) {
+      for (let i = 1; i < list.length; i++) assert.equal(list[i], list[i - 1]! + 1, `${symbol}: seq ${list[i - 1]} then ${list[i]} across the edges`);
+    }
+    await again.close();
+    for (const e of [a, b]) e.cli.child.kill('SIGTERM');
+    feed.child.kill('SIGTERM');
+    assert.equal(await feed.exited, 0);
+  });
 });
 
 describe('Redis not running when the edge and the ingest start', { timeout: 60_000 }, () => {

@@ -3,7 +3,7 @@
  * (http:// + ws://, or https:// + wss:// with a certificate), as the article describes:
  * the WebSocket handshake is an HTTP request on the same port as the pages and the API.
  */
-import { createServer as createHttpServer, type Server as HttpServer } from 'node:http';
+import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
 import type { Logger } from 'pino';
@@ -20,6 +20,8 @@ import { ServerMetrics } from './metrics.js';
 import { DEFAULT_WEB_ROOT, PACKAGE_VERSION } from './package-info.js';
 import { createRequestHandler, type ClusterView, type QuoteAccess } from './routes.js';
 import { StaticFiles } from './static-files.js';
+import { createClientAdmission } from './client-admission.js';
+import { createSseEndpoint } from './sse-endpoint.js';
 import { createWebSocketEndpoint, defined } from './websocket-endpoint.js';
 
 export interface TickstreamServerOptions {
@@ -84,7 +86,7 @@ export interface TickstreamServerOptions {
   highWaterMarkBytes?: number;
   hardLimitBytes?: number;
   slowCloseAfterMs?: number;
-  /** How long (ms) and how many quotes a client reconnecting with `since` can recover. Default 60 s, 100 000. */
+  /** How long (ms) and how many quotes a client reconnecting with `since` can recover. Default 60 s, 20 000. */
   recoveryWindowMs?: number;
   recoveryMaxQuotes?: number;
   /** Directory of the built web pages. Default `<package>/dist/web`. */
@@ -154,14 +156,20 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     onError: (err, req) => logger.error({ err, url: redactUrl(req.url ?? '') }, 'request failed'),
     ...(gate !== undefined ? { quoteAccess: restQuoteAccess(gate) } : {}),
   });
+  const admission = createClientAdmission({ metrics, logger, options, gate, defaultIntervalMs });
+  const sse = createSseEndpoint({ hub: liveHub, metrics, logger, options, admission });
+  // SSE first (its own paths, long-lived responses), then the ordinary routes.
+  const handler = (req: IncomingMessage, res: ServerResponse): void => {
+    if (!sse.handle(req, res, requestUrl(req))) routes(req, res);
+  };
   const handshakeTimeoutMs = options.handshakeTimeoutMs ?? HANDSHAKE_TIMEOUT_MS;
   // Slowloris guards: request headers and the TLS handshake each get handshakeTimeoutMs, checked
   // every second (Node's default check runs every 30 s, which would let a header trickle live 40 s).
   const httpOptions = { headersTimeout: handshakeTimeoutMs, connectionsCheckingInterval: Math.min(1000, handshakeTimeoutMs) };
   const server: HttpServer | HttpsServer = options.tls
-    ? createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: handshakeTimeoutMs }, routes)
-    : createHttpServer(httpOptions, routes);
-  const wss = createWebSocketEndpoint({ server, hub: liveHub, metrics, logger, options, gate, defaultIntervalMs, handshakeTimeoutMs });
+    ? createHttpsServer({ ...httpOptions, cert: options.tls.cert, key: options.tls.key, handshakeTimeout: handshakeTimeoutMs }, handler)
+    : createHttpServer(httpOptions, handler);
+  const wss = createWebSocketEndpoint({ server, hub: liveHub, metrics, logger, options, gate, admission, handshakeTimeoutMs });
 
   try {
     await liveHub.start();
@@ -186,6 +194,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
       server.closeIdleConnections();
       clusterView?.close();
       await liveHub.stop();
+      sse.close(code, reason);
       await wss.close(code, reason);
       server.closeAllConnections();
       await httpClosed;
@@ -195,6 +204,15 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
   };
 
   return { port: address.port, url, wsUrl, hub: liveHub, metrics, logger, clients: wss.clients, close };
+}
+
+/** The request's path and query as a URL (a fixed base: the Host header plays no part in routing). */
+function requestUrl(req: IncomingMessage): URL {
+  try {
+    return new URL(req.url ?? '/', 'http://localhost');
+  } catch {
+    return new URL('http://localhost/');
+  }
 }
 
 function hubOptions(options: TickstreamServerOptions, gate: JwtGate | undefined): HubOptions {

@@ -25,7 +25,7 @@ export const HUB_DEFAULTS: Omit<ResolvedHubOptions, 'instance'> = {
   commandRatePerSec: 50,
   commandBurst: 100,
   recoveryWindowMs: 60_000,
-  recoveryMaxQuotes: 100_000,
+  recoveryMaxQuotes: 20_000,
   clientMessages: 'commands',
   deflate: false,
   serverName: 'tickstream',

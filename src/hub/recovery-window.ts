@@ -10,8 +10,9 @@ export interface RecoveryLimits {
 /**
  * The recent past of the stream, so a client that reconnects with `since=EPOCH:OFFSET` gets exactly
  * what it missed. Holds every accepted quote with an offset above `floor`, in stream order, for at
- * most maxAgeMs and maxQuotes. The quotes are the stream's own objects (no copies): the cost is one
- * array slot and one timestamp per tick.
+ * most maxAgeMs and maxQuotes. The quotes are the stream's own objects (no copies), but holding
+ * them is what costs: about 0.75 KiB of heap per quote, so maxQuotes is the memory bound (20,000
+ * quotes ≈ 15 MiB).
  *
  * Every edge builds the same window from the same stream (identical offsets in every process), so a
  * client may recover on any of them, not only the one it left, once that edge has been up for the
@@ -23,7 +24,8 @@ export class RecoveryWindow {
   /** Every quote with offset > floor and <= the last appended is held. */
   private floor = 0;
   private last = 0;
-  private quotes: StreamQuote[] = [];
+  /** Held quotes from `head` on; slots before `head` are cleared (undefined) so they pin nothing. */
+  private quotes: (StreamQuote | undefined)[] = [];
   private arrivedAt: number[] = [];
   /** Index of the oldest held quote (the arrays are compacted when half of them is dead). */
   private head = 0;
@@ -87,6 +89,7 @@ export class RecoveryWindow {
     const end = this.quotes.length;
     while (head < end && (end - head > maxQuotes || now - this.arrivedAt[head]! > maxAgeMs)) {
       this.floor = this.quotes[head]!.offset;
+      this.quotes[head] = undefined;
       head++;
     }
     this.head = head;

@@ -89,7 +89,7 @@ export interface HubOptions {
   frames: HubFrames;
   /** Checked before every client command (see {@link CommandPolicy}). */
   commandPolicy?: CommandPolicy;
-  /** How long (ms) and how many quotes a reconnecting client can recover. Default 60 000 ms, 100 000 quotes. */
+  /** How long (ms) and how many quotes a reconnecting client can recover. Default 60 000 ms, 20 000 quotes. */
   recoveryWindowMs?: number;
   recoveryMaxQuotes?: number;
   /** Verifies the token of a `refresh` command (token authentication). Without it, refresh is refused. */

@@ -61,32 +61,52 @@ const COLUMNS = {
 
 type ColumnKey = keyof typeof COLUMNS;
 
-const FULL_LAYOUT: readonly ColumnKey[] = ['symbol', 'name', 'last', 'change', 'changePct', 'arrow', 'volume', 'time'];
-const NARROW_LAYOUT: readonly ColumnKey[] = FULL_LAYOUT.filter((k) => k !== 'name');
+/** A layout: columns in order, each with the width it gets there. */
+type Layout = readonly (Column & { readonly key: ColumnKey })[];
+
+function layoutOf(keys: readonly ColumnKey[], widths: Partial<Record<ColumnKey, number>> = {}): Layout {
+  return keys.map((key) => ({ ...COLUMNS[key], key, width: widths[key] ?? COLUMNS[key].width }));
+}
+
+/**
+ * From the widest to the narrowest; the first that fits the terminal is used. Names stay down to
+ * 80 columns (the classic terminal), then go; below the narrowest, lines are cut, never wrapped.
+ */
+const LAYOUTS: readonly Layout[] = [
+  layoutOf(['symbol', 'name', 'last', 'change', 'changePct', 'arrow', 'volume', 'time']),
+  layoutOf(['symbol', 'name', 'last', 'change', 'changePct', 'arrow', 'volume', 'time'], { name: 12, last: 10, change: 9, volume: 10 }),
+  layoutOf(['symbol', 'last', 'change', 'changePct', 'arrow', 'volume', 'time'], { last: 10, change: 9, volume: 10 }),
+  layoutOf(['symbol', 'last', 'changePct', 'arrow', 'time'], { last: 10 }),
+  layoutOf(['symbol', 'last', 'changePct', 'arrow'], { symbol: 9, last: 10 }),
+];
 
 /** Renders the whole screen content (without cursor-movement codes); lines end with '\n'. */
 export function renderTable(rows: readonly WatchRow[], options: RenderOptions): string {
-  const layout = options.width !== undefined && lineWidth(FULL_LAYOUT) > options.width ? NARROW_LAYOUT : FULL_LAYOUT;
+  const width = options.width;
+  const layout = width === undefined ? LAYOUTS[0]! : (LAYOUTS.find((l) => lineWidth(l) <= width) ?? LAYOUTS[LAYOUTS.length - 1]!);
+  const fit = (line: string): string => (width === undefined ? line : cutToWidth(line, width));
   const formatTime = options.formatTime ?? localTime;
   const out: string[] = [];
-  if (options.title !== undefined) out.push(paint(options.title, ANSI.bold, options.color));
-  out.push(paint(layout.map((k) => cell(COLUMNS[k].title, COLUMNS[k])).join(' ').trimEnd(), ANSI.dim, options.color));
+  if (options.title !== undefined) out.push(paint(fit(options.title), ANSI.bold, options.color));
+  out.push(paint(fit(layout.map((c) => cell(c.title, c)).join(' ').trimEnd()), ANSI.dim, options.color));
   const room = options.height === undefined ? rows.length : Math.max(1, options.height - CHROME_ROWS);
   const shown = rows.length > room ? rows.slice(0, room) : rows;
-  for (const row of shown) out.push(renderRow(row, layout, formatTime, options.color));
+  for (const row of shown) out.push(renderRow(row, layout, formatTime, options.color, width));
   if (shown.length < rows.length) out.push(paint(`… ${rows.length - shown.length} more`, ANSI.dim, options.color));
   if (rows.length === 0) out.push(paint('(waiting for quotes)', ANSI.dim, options.color));
-  if (options.status !== undefined) out.push(options.status);
+  if (options.status !== undefined) out.push(fit(options.status));
   return out.map((line) => line + '\n').join('');
 }
 
-function renderRow(row: WatchRow, layout: readonly ColumnKey[], formatTime: (ts: number) => string, color: boolean): string {
+function renderRow(row: WatchRow, layout: Layout, formatTime: (ts: number) => string, color: boolean, width: number | undefined): string {
   const q = row.quote;
   const direction = Math.sign(q.change);
   const tint = direction > 0 ? ANSI.green : direction < 0 ? ANSI.red : '';
-  const cells = layout.map((key) => {
-    const column = COLUMNS[key];
-    switch (key) {
+  // Below the narrowest layout, whole cells are dropped from the right (colour codes stay balanced).
+  let room = width ?? Infinity;
+  const fitting = layout.filter((column) => (room -= column.width + 1) >= -1);
+  const cells = fitting.map((column) => {
+    switch (column.key) {
       case 'symbol':
         return cell(q.symbol, column);
       case 'name':
@@ -132,8 +152,19 @@ function paint(text: string, code: string, color: boolean): string {
   return color && code !== '' ? code + text + ANSI.reset : text;
 }
 
-function lineWidth(layout: readonly ColumnKey[]): number {
-  return layout.reduce((sum, k) => sum + COLUMNS[k].width, 0) + layout.length - 1;
+function lineWidth(layout: Layout): number {
+  return layout.reduce((sum, c) => sum + c.width, 0) + layout.length - 1;
+}
+
+/** Cuts plain text (no colour codes) to a terminal width. */
+function cutToWidth(line: string, width: number): string {
+  if (displayWidth(line) <= width) return line;
+  let out = '';
+  for (const ch of line) {
+    if (displayWidth(out + ch) > width) break;
+    out += ch;
+  }
+  return out;
 }
 
 /** Pads or truncates to the column's display width (CJK characters take two terminal cells). */

@@ -44,10 +44,19 @@ describe('renderTable', () => {
     assert.ok(!flat!.includes(ANSI.green) && !flat!.includes(ANSI.red));
   });
 
-  test('a narrow terminal drops the name column; a short one summarises the rest', () => {
+  test('80 columns keep the names; narrower terminals drop columns and never wrap, down to 20', () => {
+    const classic = renderTable(rows, { color: false, width: 80, title: 'tickstream watch ws://a-long-host-name.example:8765/ws?symbols=AAPL', formatTime: fixedTime });
+    assert.ok(classic.includes('NAME') && classic.includes('Apple Inc.'), 'names at 80 columns');
     const narrow = renderTable(rows, { color: false, width: 70, formatTime: fixedTime });
     assert.ok(!narrow.includes('NAME') && !narrow.includes('Apple'));
-    for (const line of narrow.split('\n')) assert.ok(displayWidth(line) <= 70, line);
+    for (const width of [80, 70, 62, 50, 41, 31, 20]) {
+      for (const color of [false, true]) {
+        const text = renderTable(rows, { color, width, title: 'x'.repeat(100), status: 'reconnecting in 3s', formatTime: fixedTime });
+        // eslint-disable-next-line no-control-regex
+        for (const line of text.split('\n')) assert.ok(displayWidth(line.replace(/\x1b\[[0-9;?]*[A-Za-z]/g, '')) <= width, `${width}: ${line}`);
+        assert.ok(text.includes('AAPL'), `${width}: the symbols stay`);
+      }
+    }
     const many = Array.from({ length: 30 }, (_, i) => ({ quote: quote(`S${i}`, 1, 1) }));
     const short = renderTable(many, { color: false, height: 10, formatTime: fixedTime }).split('\n');
     assert.equal(short.filter((l) => /^S\d+ /.test(l)).length, 6);

@@ -31,9 +31,9 @@ describe('SSE in Chromium (EventSource)', () => {
           let commands = '';
           let quoteId = '';
           events.addEventListener('session', (e) => {
-            commands = (JSON.parse((e as MessageEvent<string>).data) as { commands: string }).commands;
+            commands = (JSON.parse((e as unknown as { data: string }).data) as { commands: string }).commands;
           });
-          events.onmessage = (e: MessageEvent<string>) => {
+          events.onmessage = (e: { data: string; lastEventId: string }) => {
             const message = JSON.parse(e.data) as { type: string; id?: number; symbols?: string[] };
             types.push(message.type);
             if (message.type === 'quotes' && quoteId === '') {

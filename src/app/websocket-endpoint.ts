@@ -7,6 +7,7 @@ import type { Server as HttpServer } from 'node:http';
 import type { Server as HttpsServer } from 'node:https';
 import type { Logger } from 'pino';
 import { HUB_DEFAULTS, parseConnectParams, redactUrl, type QuoteHub } from '../hub/index.js';
+import { BINARY_SUBPROTOCOL } from '../wire/index.js';
 import { CloseCode } from '../protocol/constants.js';
 import { WebSocketServer, type UpgradeRequest, type WebSocketConnection } from '../transport/index.js';
 import { upgradeUrl, watchLimitCloses, type ClientAdmission } from './client-admission.js';
@@ -46,6 +47,8 @@ export function createWebSocketEndpoint(ctx: WebSocketEndpointContext): WebSocke
   const wss = new WebSocketServer({
     server,
     path: WEBSOCKET_PATHS,
+    // Offered by clients that want the compact binary encoding (docs/wire-binary.md); JSON otherwise.
+    protocols: [BINARY_SUBPROTOCOL],
     verify,
     closeTimeoutMs: CLOSE_TIMEOUT_MS,
     handshakeTimeoutMs: ctx.handshakeTimeoutMs,
@@ -93,7 +96,8 @@ export function createWebSocketEndpoint(ctx: WebSocketEndpointContext): WebSocke
     // Counted when the server decides, not when the socket finally goes (up to the close timeout later).
     watchLimitCloses(conn, metrics, (code, reason) => logger.debug({ remote, sub, code, reason }, 'closing connection'));
     conn.on('close', (code: number, reason: string) => logger.debug({ remote, sub, code, reason }, 'connection closed'));
-    hub.attach(conn, principal === undefined ? params : { ...params, auth: sessionAuthOf(principal) });
+    const binary = conn.protocol === BINARY_SUBPROTOCOL;
+    hub.attach(conn, { ...params, binary, ...(principal === undefined ? {} : { auth: sessionAuthOf(principal) }) });
   });
   return wss;
 }

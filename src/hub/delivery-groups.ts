@@ -10,26 +10,30 @@ export class DeliveryGroup {
   readonly intervalMs: number;
   readonly all: boolean;
   readonly symbols: ReadonlySet<string>;
+  /** Its members speak the binary encoding (tickstream.bin.v1) instead of JSON. */
+  readonly binary: boolean;
   readonly sessions = new Set<Session>();
   /** Interval 0: ticks of the feed batch being processed, in order. */
   readonly batch: StreamQuote[] = [];
-  /** Interval 0: the same ticks as UTF-8 JSON (QuoteEncoder.quoteBytes), parallel to `batch`. */
-  readonly batchBytes: Buffer[] = [];
+  /** Interval 0: the same ticks encoded (JSON UTF-8 or binary, as the group speaks), parallel to `batch`. */
+  readonly batchBytes: Uint8Array[] = [];
   /** Interval N: latest quote per symbol changed since the last push (conflation by symbol). */
   readonly latest = new Map<string, StreamQuote>();
 
-  constructor(key: string, intervalMs: number, all: boolean, symbols: ReadonlySet<string>) {
+  constructor(key: string, intervalMs: number, all: boolean, symbols: ReadonlySet<string>, binary: boolean) {
     this.key = key;
     this.intervalMs = intervalMs;
     this.all = all;
     this.symbols = symbols;
+    this.binary = binary;
   }
 }
 
-/** Identity of a (cadence, subscription set) pair. */
-export function groupKey(intervalMs: number, all: boolean, symbols: ReadonlySet<string>): string {
-  if (all) return intervalMs + '|*';
-  return intervalMs + '|' + [...symbols].sort().join(',');
+/** Identity of a (cadence, subscription set, encoding) triple. */
+export function groupKey(intervalMs: number, all: boolean, symbols: ReadonlySet<string>, binary = false): string {
+  const head = (binary ? 'b' : '') + intervalMs;
+  if (all) return head + '|*';
+  return head + '|' + [...symbols].sort().join(',');
 }
 
 /**
@@ -56,11 +60,11 @@ export class DeliveryGroups {
 
   /** Puts the session in the group matching its subscription; `created` tells whether it is new. */
   join(session: Session): { group: DeliveryGroup; created: boolean } {
-    const key = groupKey(session.intervalMs, session.all, session.symbols);
+    const key = groupKey(session.intervalMs, session.all, session.symbols, session.binary);
     let group = this.byKey.get(key);
     let created = false;
     if (group === undefined) {
-      group = new DeliveryGroup(key, session.intervalMs, session.all, session.symbols);
+      group = new DeliveryGroup(key, session.intervalMs, session.all, session.symbols, session.binary);
       this.byKey.set(key, group);
       this.index(group);
       created = true;

@@ -5,14 +5,14 @@ import { CommandBudget } from './command-budget.js';
 import { ControlSender } from './control.js';
 import { unrefTimer } from './limits.js';
 import { isValidInterval } from '../wire/index.js';
-import { epochMessage, heartbeatMessage, statusMessage, symbolsMessage, welcomeMessage } from '../wire/index.js';
+import { encodeServerMessageBinary, epochMessage, heartbeatMessage, statusMessage, symbolsMessage, welcomeMessage, type ServerMessage } from '../wire/index.js';
 import { Session } from './session.js';
 import { AuthExpiry } from './session-auth.js';
 import { RecoveryWindow } from './recovery-window.js';
 import { SessionCommands } from './session-commands.js';
 import { SubscriptionRouter } from './subscription-router.js';
 import type { StreamPosition } from './connect-params.js';
-import type { AttachOptions, HubConnection, HubFrames, HubLogger, HubMetrics, HubOptions, HubStats, ResolvedHubOptions } from './types.js';
+import type { AttachOptions, PreparedFrame, HubConnection, HubFrames, HubLogger, HubMetrics, HubOptions, HubStats, ResolvedHubOptions } from './types.js';
 
 /** The hub's defaults (the app applies the same outbound limits in the transport). */
 export const HUB_DEFAULTS: Omit<ResolvedHubOptions, 'instance'> = {
@@ -143,6 +143,7 @@ export class QuoteHub implements StreamSink {
     conn.on('drain', () => this.router.slow.onDrain(session));
     if (session.budget !== null) conn.on('ping', () => this.commands.onProtocolPing(session));
     conn.on('close', (code, reason) => this.detach(session, code, reason));
+    session.binary = init.binary === true;
     if (init.auth !== undefined) {
       session.auth = init.auth;
       this.expiry.track(session);
@@ -268,14 +269,21 @@ export class QuoteHub implements StreamSink {
   /** One shared frame to every session that is reading (a conflating client would only grow its backlog). */
   private broadcast(json: string): void {
     if (this.sessions.size === 0) return;
-    const frame = this.frames.text(json, false);
+    let text: PreparedFrame | null = null;
+    let binary: PreparedFrame | null = null;
+    let bytes = 0;
     let sent = 0;
     for (const s of this.sessions) {
       if (s.conflated !== null || s.closeRequestedAt !== 0) continue;
+      // One frame per encoding, built only if some session speaks it.
+      const frame = s.binary
+        ? (binary ??= this.frames.binary(encodeServerMessageBinary(JSON.parse(json) as ServerMessage), false))
+        : (text ??= this.frames.text(json, false));
       s.conn.sendPrepared(frame);
+      bytes += frame.byteLength;
       sent++;
     }
-    if (sent > 0) this.metrics?.messagesSent(sent, sent * frame.byteLength);
+    if (sent > 0) this.metrics?.messagesSent(sent, bytes);
   }
 
   private heartbeat(): void {

@@ -29,6 +29,8 @@ export class Session {
   closed = false;
   /** Its command rate limit (null: unlimited). */
   budget: CommandBudget | null = null;
+  /** Messages go out in the binary encoding (the client negotiated tickstream.bin.v1). */
+  binary = false;
   /** Who it is and what it may receive (null: the server does no token authentication). */
   auth: SessionAuth | null = null;
 

@@ -1,6 +1,7 @@
 import type { StreamQuote } from '../broker/stream.js';
 import { CadenceScheduler } from './cadence-scheduler.js';
 import { DeliveryGroups, groupKey, type DeliveryGroup } from './delivery-groups.js';
+import { BinaryQuoteEncoder, encodeServerMessageBinary } from '../wire/index.js';
 import { QuoteEncoder } from './quote-encoder.js';
 import type { Session } from './session.js';
 import { SlowConsumers } from './slow-consumers.js';
@@ -17,6 +18,8 @@ import type { HubFrames, HubLogger, HubMetrics, PreparedFrame, ResolvedHubOption
  */
 export class SubscriptionRouter {
   readonly encoder = new QuoteEncoder();
+  /** The same, in the binary encoding, for groups of tickstream.bin.v1 clients (each quote encoded once). */
+  private readonly binaryEncoder = new BinaryQuoteEncoder();
   readonly slow: SlowConsumers;
   private readonly groups = new DeliveryGroups();
   private readonly scheduler: CadenceScheduler;
@@ -26,7 +29,7 @@ export class SubscriptionRouter {
   /** Interval-0 groups touched by the batch being routed (reused array, no per-batch allocation). */
   private readonly touched: DeliveryGroup[] = [];
   /** Encoded quotes of one timed flush (reused array, no per-flush allocation). */
-  private readonly scratchBytes: Buffer[] = [];
+  private readonly scratchBytes: Uint8Array[] = [];
   /**
    * The stream offset every message carries: the offset of the last quote routed. Whatever a session
    * receives, it is then up to date with the stream to that point for its subscription (pushes,
@@ -58,17 +61,20 @@ export class SubscriptionRouter {
     const wildcard = this.groups.wildcard;
     for (let i = 0; i < quotes.length; i++) {
       const q = quotes[i]!;
-      // Encoded at most once per tick, and only if an every-tick group wants it.
-      let bytes: Buffer | null = null;
+      // Encoded at most once per tick and encoding, and only if an every-tick group wants it.
+      let json: Buffer | null = null;
+      let binary: Uint8Array | null = null;
       for (const group of wildcard) {
         if (group.intervalMs !== 0) group.latest.set(q.symbol, q);
-        else bytes = this.addTick(group, q, bytes, touched);
+        else if (group.binary) binary = this.addTick(group, q, binary ?? this.binaryEncoder.quoteBytes(q), touched);
+        else json = this.addTick(group, q, json ?? this.encoder.quoteBytes(q), touched);
       }
       const topic = this.groups.topic(q.symbol);
       if (topic !== undefined) {
         for (const group of topic) {
           if (group.intervalMs !== 0) group.latest.set(q.symbol, q);
-          else bytes = this.addTick(group, q, bytes, touched);
+          else if (group.binary) binary = this.addTick(group, q, binary ?? this.binaryEncoder.quoteBytes(q), touched);
+          else json = this.addTick(group, q, json ?? this.encoder.quoteBytes(q), touched);
         }
       }
     }
@@ -115,7 +121,7 @@ export class SubscriptionRouter {
    */
   regroup(session: Session): void {
     const old = session.group;
-    if (old !== null && old.key === groupKey(session.intervalMs, session.all, session.symbols)) return;
+    if (old !== null && old.key === groupKey(session.intervalMs, session.all, session.symbols, session.binary)) return;
     if (old !== null) {
       const emptied = this.groups.leave(session);
       if (emptied !== null && emptied.intervalMs > 0) this.scheduler.remove(emptied);
@@ -140,8 +146,7 @@ export class SubscriptionRouter {
   }
 
   /** Appends a tick to an every-tick group's pending batch; returns the tick's bytes for the next group. */
-  private addTick(group: DeliveryGroup, q: StreamQuote, bytes: Buffer | null, touched: DeliveryGroup[]): Buffer {
-    const encoded = bytes ?? this.encoder.quoteBytes(q);
+  private addTick<T extends Uint8Array>(group: DeliveryGroup, q: StreamQuote, encoded: T, touched: DeliveryGroup[]): T {
     if (group.batch.length === 0) touched.push(group);
     group.batch.push(q);
     group.batchBytes.push(encoded);
@@ -155,7 +160,7 @@ export class SubscriptionRouter {
       const quotes = [...group.latest.values()];
       group.latest.clear();
       const bytes = this.scratchBytes;
-      for (let i = 0; i < quotes.length; i++) bytes.push(this.encoder.quoteBytes(quotes[i]!));
+      for (let i = 0; i < quotes.length; i++) bytes.push(group.binary ? this.binaryEncoder.quoteBytes(quotes[i]!) : this.encoder.quoteBytes(quotes[i]!));
       this.fanOut(group, quotes, bytes);
       bytes.length = 0;
     }
@@ -165,7 +170,7 @@ export class SubscriptionRouter {
    * Writes one batch to every member of a group: one frame, shared by all. `encoded` holds the same
    * quotes as UTF-8 JSON, so the frame is assembled by copying bytes, not by building a string.
    */
-  private fanOut(group: DeliveryGroup, quotes: readonly StreamQuote[], encoded: readonly Buffer[]): void {
+  private fanOut(group: DeliveryGroup, quotes: readonly StreamQuote[], encoded: readonly Uint8Array[]): void {
     let frame: PreparedFrame | null = null;
     let sent = 0;
     for (const s of group.sessions) {
@@ -174,7 +179,9 @@ export class SubscriptionRouter {
       } else if (this.slow.isBacklogged(s)) {
         this.slow.hold(s, quotes);
       } else {
-        frame ??= this.frames.quotes(encoded, this.deflate, this.currentOffset());
+        frame ??= group.binary
+          ? this.frames.binaryQuotes(encoded, this.deflate, this.currentOffset())
+          : this.frames.quotes(encoded as readonly Buffer[], this.deflate, this.currentOffset());
         s.conn.sendPrepared(frame);
         sent++;
       }
@@ -195,6 +202,12 @@ export class SubscriptionRouter {
   }
 
   private writeOwn(s: Session, quotes: Iterable<StreamQuote>): void {
+    if (s.binary) {
+      const bytes = encodeServerMessageBinary({ type: 'quotes', quotes: [...quotes], offset: this.currentOffset() });
+      s.conn.send(bytes);
+      this.metrics?.messagesSent(1, bytes.byteLength);
+      return;
+    }
     const json = this.encoder.quotesMessage(quotes, this.currentOffset());
     s.conn.send(json);
     this.metrics?.messagesSent(1, Buffer.byteLength(json));

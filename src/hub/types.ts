@@ -27,6 +27,10 @@ export interface HubFrames {
    * the stream offset it brings its receivers to.
    */
   quotes(encodedQuotes: readonly Buffer[], deflate: boolean, offset: number): PreparedFrame;
+  /** One binary (tickstream.bin.v1) message. */
+  binary(bytes: Uint8Array, deflate: boolean): PreparedFrame;
+  /** A binary `quotes` message made of quotes already encoded (BinaryQuoteEncoder.quoteBytes). */
+  binaryQuotes(encodedQuotes: readonly Uint8Array[], deflate: boolean, offset: number): PreparedFrame;
 }
 
 /**
@@ -44,7 +48,8 @@ export interface HubConnection {
   readonly url: string;
   /** Bytes queued for the socket but not yet handed to the kernel: the slow-consumer signal. */
   readonly bufferedAmount: number;
-  send(data: string): void;
+  /** A text message (JSON), or a binary one (tickstream.bin.v1). */
+  send(data: string | Uint8Array): void;
   sendPrepared(frame: PreparedFrame): void;
   close(code?: number, reason?: string): void;
   terminate(): void;
@@ -127,6 +132,8 @@ export interface AttachOptions {
   intervalMs?: number;
   /** The verified identity and entitlements of the client (token authentication). */
   auth?: SessionAuth;
+  /** The client negotiated tickstream.bin.v1: every message goes out in the binary encoding. */
+  binary?: boolean;
 }
 
 export interface HubStats {

@@ -185,9 +185,12 @@ export class WebSocketConnection extends EventEmitter<ConnectionEvents> implemen
     return this.pendingBytes + this.socket.writableLength;
   }
 
-  /** Sends a string as a text frame, a Buffer as a binary frame (or text with `binary: false`). */
-  send(data: string | Buffer, options?: SendOptions): boolean {
+  /** Sends a string as a text frame, bytes as a binary frame (or text with `binary: false`). */
+  send(message: string | Uint8Array, options?: SendOptions): boolean {
     if (this.state !== ReadyState.OPEN) return false;
+    // A plain Uint8Array (e.g. from the wire codec, which avoids Buffer for browsers) is viewed as a Buffer.
+    let data: string | Buffer =
+      typeof message === 'string' || Buffer.isBuffer(message) ? message : Buffer.from(message.buffer, message.byteOffset, message.byteLength);
     const isText = typeof data === 'string' || options?.binary === false;
     const opcode = isText ? Opcode.Text : Opcode.Binary;
     const mask = this.role === 'client';

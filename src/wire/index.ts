@@ -29,3 +29,12 @@ export {
 } from './messages.js';
 export { idField, quoteJsonPrefix, quoteToJson } from './quote-json.js';
 export { decodeServerMessage } from './decode.js';
+export {
+  BINARY_SUBPROTOCOL,
+  BinaryDecodeError,
+  BinaryQuoteEncoder,
+  decodeServerMessageBinary,
+  encodeServerMessageBinary,
+  joinQuotesMessageBinary,
+  type BinaryFrame,
+} from './binary/index.js';

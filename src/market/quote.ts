@@ -1,30 +1,13 @@
+import type { WireQuote } from '../wire/types.js';
+
 /**
- * The quote model shared by every feed and by the hub. Timestamps are milliseconds since the Unix
+ * The quote model shared by every feed and by the hub: exactly the quote of the wire protocol
+ * (src/wire/types.ts documents each field), so what a feed produces is what a client receives. Timestamps are milliseconds since the Unix
  * epoch. The simulator prints every price on the 0.01 tick grid as `cents / 100` (so 189.23 never
  * prints as 189.23000000000002); other feeds keep the decimals their source gives (crypto prices
  * have more), and the normaliser computes `change` on those decimals without float noise.
  */
-export interface Quote {
-  symbol: string;
-  last: number;
-  /** Best bid; bid <= last <= ask always. */
-  bid: number;
-  ask: number;
-  open: number;
-  high: number;
-  low: number;
-  prevClose: number;
-  /** last - prevClose, on the prices' own decimal grid (0.01 for stocks). */
-  change: number;
-  /** (last - prevClose) / prevClose * 100, rounded to 2 decimals. */
-  changePct: number;
-  /** Cumulative quantity traded in the session. Never decreases. */
-  volume: number;
-  /** Never decreases per symbol. */
-  ts: number;
-  /** Per-symbol sequence number, strictly increasing from 1. */
-  seq: number;
-}
+export type Quote = WireQuote;
 
 /** The exchanges the simulator knows (a feed may report any exchange name in SymbolInfo). */
 export type Exchange = 'NASDAQ' | 'NYSE' | 'SSE' | 'SZSE';

@@ -7,22 +7,26 @@
 /** A JSON-safe `id` a client attaches to a command, echoed in the replies it causes. */
 export type CommandId = string | number;
 
-/** A quote as it travels. The server's domain Quote has exactly these fields. */
+/** A quote as it travels; also the server's domain Quote (src/market/quote.ts). */
 export interface WireQuote {
   symbol: string;
   last: number;
+  /** Best bid; bid <= last <= ask always. */
   bid: number;
   ask: number;
   open: number;
   high: number;
   low: number;
   prevClose: number;
+  /** last - prevClose, on the prices' own decimal grid (0.01 for stocks). */
   change: number;
+  /** (last - prevClose) / prevClose * 100, rounded to 2 decimals. */
   changePct: number;
+  /** Cumulative quantity traded in the session. Never decreases. */
   volume: number;
   /** Milliseconds since the Unix epoch; never decreases per symbol. */
   ts: number;
-  /** Per-symbol sequence number, strictly increasing within one stream epoch. */
+  /** Per-symbol sequence number, strictly increasing from 1 within one stream epoch. */
   seq: number;
 }
 

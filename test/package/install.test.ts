@@ -12,7 +12,7 @@ import { PACKAGE_ROOT } from '../helpers/server.js';
 
 const execFile = promisify(execFileCb);
 
-test('npm pack → npm install in an empty directory: tickstream serve, import tickstream / tickstream/wire, types', { timeout: 240_000 }, async () => {
+test('npm pack → npm install in an empty directory: tickstream serve, import tickstream / tickstream/wire / tickstream/client, types', { timeout: 240_000 }, async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tickstream-install-'));
   try {
     await execFile(process.execPath, ['scripts/build-web.mjs', '--if-needed'], { cwd: PACKAGE_ROOT });
@@ -33,18 +33,21 @@ test('npm pack → npm install in an empty directory: tickstream serve, import t
       const main = await import('tickstream');
       const wire = await import('tickstream/wire');
       const protocol = await import('tickstream/protocol');
-      console.log([typeof main.startServer, typeof wire.decodeServerMessage, typeof protocol.computeAcceptKey].join(','));`;
+      const client = await import('tickstream/client');
+      console.log([typeof main.startServer, typeof wire.decodeServerMessage, typeof protocol.computeAcceptKey, typeof client.TickstreamClient].join(','));`;
     const imported = await execFile(process.execPath, ['--input-type=module', '-e', probe], { cwd: app });
-    assert.equal(imported.stdout.trim(), 'function,function,function');
+    assert.equal(imported.stdout.trim(), 'function,function,function,function');
 
     // Types: a strict TypeScript program against the installed package.
     await writeFile(
       join(app, 'check.ts'),
       `import { startServer, type TickstreamServerOptions } from 'tickstream';
        import { decodeServerMessage, type ServerMessage } from 'tickstream/wire';
+       import { TickstreamClient } from 'tickstream/client';
+       const client = new TickstreamClient({ url: 'ws://127.0.0.1:1/', symbols: ['AAPL'], interval: 0 });
        const options: TickstreamServerOptions = { port: 0 };
        const m: ServerMessage | null = decodeServerMessage('{"type":"heartbeat","ts":1}');
-       export const used = [startServer, options, m];\n`,
+       export const used = [startServer, options, m, client];\n`,
     );
     const tsc = join(PACKAGE_ROOT, 'node_modules', '.bin', 'tsc');
     await execFile(tsc, ['--noEmit', '--strict', '--module', 'nodenext', '--moduleResolution', 'nodenext', '--target', 'es2022', '--skipLibCheck', 'check.ts'], { cwd: app });

@@ -119,7 +119,9 @@ function sseClient(port, scenario, agent) {
   return { counter, bytes: () => (socket === null ? 0 : socket.bytesRead + socket.bytesWritten), close: () => req.destroy() };
 }
 
-function pollClient(port, scenario, agent) {
+function pollClient(port, scenario) {
+  // Its own keep-alive connection: a shared agent would let clients count each other's sockets.
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
   const counter = deliveryCounter();
   const sockets = new Set();
   let stopped = false;
@@ -146,6 +148,7 @@ function pollClient(port, scenario, agent) {
     close: () => {
       stopped = true;
       clearTimeout(timer);
+      agent.destroy();
     },
   };
 }

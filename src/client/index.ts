@@ -5,6 +5,7 @@ export { TickstreamError, type ClientErrorCode } from './errors.js';
 export { TypedEmitter, type Listener } from './emitter.js';
 export { browserSocket, type BrowserSocketOptions, type PlatformWebSocket, type PlatformWebSocketConstructor } from './browser-socket.js';
 export type { ClientSocket, SocketFactory, SocketHandlers, SocketRequest } from './socket.js';
+export { sseSocket, withSseFallback, type SseSocketOptions } from './sse-socket.js';
 export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backoff.js';
 export { classifyFailure, describeFailure, parseRetryAfter, type ConnectFailure, type FailureDecision, type StopCause } from './retry.js';
 export { jwtExpiry } from './token.js';

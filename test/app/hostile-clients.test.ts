@@ -79,73 +79,90 @@ function flood(client: RawClient, data: Buffer): void {
 // info level is needed for the 'listening' line the helper waits for; warn keeps attack logs quiet.
 const QUIET = ['--log-level', 'info'];
 
+interface FloodAttack {
+  flags: readonly string[];
+  path: string;
+  /** What the attacker writes without ever reading. */
+  frames: Buffer;
+  /** The limit the server must close it for (tickstream_limit_closes_total reason) and the close reason it sends. */
+  limit: 'slow_consumer' | 'rate_limited';
+  reason: string;
+}
+
+/**
+ * One attack: a client that floods and never reads. Asserts the server closes it for the expected
+ * limit with 1008, and its RSS grows less than the bound meanwhile; returns what the client got.
+ */
+async function floodAttack(t: { diagnostic(message: string): void }, attack: FloodAttack): Promise<{ target: Target; messages: number }> {
+  const target = await startTarget([...QUIET, ...attack.flags]);
+  const client = await rawUpgrade(target.port, attack.path);
+  const rss = new RssSampler(target.pid);
+  flood(client, attack.frames);
+  await closedForLimit(target, attack.limit);
+  const growth = rss.stop();
+  const close = await readUntilClose(client);
+  assert.deepEqual(close && { code: close.code, reason: close.reason }, { code: 1008, reason: attack.reason });
+  withinBound(t, growth);
+  return { target, messages: close!.messages };
+}
+
+const SNAPSHOT_ALL = '{"type":"snapshot","symbols":["*"]}';
+const NO_COMMAND_LIMIT = ['--command-rate', '0', '--slow-close-after', '1000'];
+
 describe('hostile clients: memory stays bounded and the attacker is closed', { timeout: 60_000 }, () => {
   test('a non-reading client flooding 100,000 snapshot commands (no command limit): reading pauses, 1008 "slow consumer"', async (t) => {
-    const target = await startTarget([...QUIET, '--command-rate', '0', '--slow-close-after', '1000']);
-    const client = await rawUpgrade(target.port, '/?symbols=AAPL');
-    const rss = new RssSampler(target.pid);
-    flood(client, repeatFrame(clientFrame(TEXT, '{"type":"snapshot","symbols":["*"]}'), 100_000));
-    await closedForLimit(target, 'slow_consumer');
-    const growth = rss.stop();
-    const close = await readUntilClose(client);
-    assert.deepEqual(close && { code: close.code, reason: close.reason }, { code: 1008, reason: 'slow consumer' });
-    assert.ok(close!.messages < 100_000, `the server stopped answering (answered ${close!.messages})`);
-    withinBound(t, growth);
+    const { target, messages } = await floodAttack(t, {
+      flags: NO_COMMAND_LIMIT,
+      path: '/?symbols=AAPL',
+      frames: repeatFrame(clientFrame(TEXT, SNAPSHOT_ALL), 100_000),
+      limit: 'slow_consumer',
+      reason: 'slow consumer',
+    });
+    assert.ok(messages < 100_000, `the server stopped answering (answered ${messages})`);
     await healthy(target);
   });
 
   test('the same with a subscription to everything at every tick: 1008 "slow consumer"', async (t) => {
-    const target = await startTarget([...QUIET, '--command-rate', '0', '--slow-close-after', '1000', '--ticks-per-second', '2000']);
-    const client = await rawUpgrade(target.port, '/?symbols=*&interval=0');
-    const rss = new RssSampler(target.pid);
-    flood(client, repeatFrame(clientFrame(TEXT, '{"type":"snapshot","symbols":["*"]}'), 100_000));
-    await closedForLimit(target, 'slow_consumer');
-    const growth = rss.stop();
-    const close = await readUntilClose(client);
-    assert.equal(close?.code, 1008);
-    assert.equal(close?.reason, 'slow consumer');
-    withinBound(t, growth);
+    const { target } = await floodAttack(t, {
+      flags: [...NO_COMMAND_LIMIT, '--ticks-per-second', '2000'],
+      path: '/?symbols=*&interval=0',
+      frames: repeatFrame(clientFrame(TEXT, SNAPSHOT_ALL), 100_000),
+      limit: 'slow_consumer',
+      reason: 'slow consumer',
+    });
     await healthy(target);
   });
 
   test('200,000 protocol pings from a non-reading client count against the command limit: 1008 rate limit', async (t) => {
-    const target = await startTarget(QUIET);
-    const client = await rawUpgrade(target.port, '/?symbols=AAPL');
-    const rss = new RssSampler(target.pid);
-    flood(client, repeatFrame(clientFrame(PING, 'x'), 200_000));
-    await closedForLimit(target, 'rate_limited');
-    const growth = rss.stop();
-    const close = await readUntilClose(client);
-    assert.equal(close?.code, 1008);
-    assert.equal(close?.reason, 'command rate limit exceeded');
-    withinBound(t, growth);
+    await floodAttack(t, {
+      flags: [],
+      path: '/?symbols=AAPL',
+      frames: repeatFrame(clientFrame(PING, 'x'), 200_000),
+      limit: 'rate_limited',
+      reason: 'command rate limit exceeded',
+    });
   });
 
   test('200,000 pings with the command limit off: pongs fill the budget, reading pauses, 1008 "slow consumer"', async (t) => {
-    const target = await startTarget([...QUIET, '--command-rate', '0', '--slow-close-after', '1000']);
-    const client = await rawUpgrade(target.port, '/?symbols=AAPL');
-    const rss = new RssSampler(target.pid);
-    flood(client, repeatFrame(clientFrame(PING, 'x'.repeat(100)), 200_000));
-    await closedForLimit(target, 'slow_consumer');
-    const growth = rss.stop();
-    const close = await readUntilClose(client);
-    assert.equal(close?.code, 1008);
-    assert.equal(close?.reason, 'slow consumer');
-    withinBound(t, growth);
+    await floodAttack(t, {
+      flags: NO_COMMAND_LIMIT,
+      path: '/?symbols=AAPL',
+      frames: repeatFrame(clientFrame(PING, 'x'.repeat(100)), 200_000),
+      limit: 'slow_consumer',
+      reason: 'slow consumer',
+    });
   });
 
   test('200,000 one-byte invalid JSON frames: one rate_limited error, then 1008; no amplification', async (t) => {
-    const target = await startTarget(QUIET);
-    const client = await rawUpgrade(target.port, '/?symbols=AAPL');
-    const rss = new RssSampler(target.pid);
-    flood(client, repeatFrame(clientFrame(TEXT, 'x'), 200_000));
-    await closedForLimit(target, 'rate_limited');
-    const growth = rss.stop();
-    const close = await readUntilClose(client);
-    assert.equal(close?.code, 1008);
+    const { messages } = await floodAttack(t, {
+      flags: [],
+      path: '/?symbols=AAPL',
+      frames: repeatFrame(clientFrame(TEXT, 'x'), 200_000),
+      limit: 'rate_limited',
+      reason: 'command rate limit exceeded',
+    });
     // welcome + snapshot + at most the burst of error replies + one rate_limited error
-    assert.ok(close!.messages <= 2 + 100 + 1, `${close!.messages} messages came back`);
-    withinBound(t, growth);
+    assert.ok(messages <= 2 + 100 + 1, `${messages} messages came back`);
   });
 
   test('an unfinished 1 MiB frame kept alive byte by byte is closed after --message-timeout (1008)', async () => {

@@ -157,7 +157,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     ...(gate !== undefined ? { quoteAccess: restQuoteAccess(gate) } : {}),
   });
   const admission = createClientAdmission({ metrics, logger, options, gate, defaultIntervalMs });
-  const sse = createSseEndpoint({ hub: liveHub, metrics, logger, options, admission });
+  const sse = createSseEndpoint({ hub: liveHub, metrics, logger, options, admission, gate });
   // SSE first (its own paths, long-lived responses), then the ordinary routes.
   const handler = (req: IncomingMessage, res: ServerResponse): void => {
     if (!sse.handle(req, res, requestUrl(req))) routes(req, res);

@@ -18,11 +18,11 @@ import { HUB_DEFAULTS, parseConnectParams, parseSince, type QuoteHub } from '../
 import { CloseCode } from '../protocol/constants.js';
 import { AddressLimits, type UpgradeRequest, type VerifyResult } from '../transport/index.js';
 import { watchLimitCloses, type ClientAdmission } from './client-admission.js';
-import { sessionAuthOf } from './jwt-gate.js';
+import { sessionAuthOf, type JwtGate } from './jwt-gate.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TickstreamServerOptions } from './server.js';
 import { SseConnection } from './sse-connection.js';
-import { LIMIT_DEFAULTS } from './websocket-endpoint.js';
+import { LIMIT_DEFAULTS, USER_LIMIT_REASON } from './websocket-endpoint.js';
 
 export const SSE_PATH = '/sse';
 export const SSE_COMMANDS_PATH = '/sse/commands';
@@ -39,6 +39,8 @@ export interface SseEndpoint {
 
 export interface SseEndpointContext {
   hub: QuoteHub;
+  /** JWT authentication, for the per-user connection cap (admission has verified the token already). */
+  gate: JwtGate | undefined;
   metrics: ServerMetrics;
   logger: Logger;
   options: TickstreamServerOptions;
@@ -46,7 +48,7 @@ export interface SseEndpointContext {
 }
 
 export function createSseEndpoint(ctx: SseEndpointContext): SseEndpoint {
-  const { hub, logger, options, admission, metrics } = ctx;
+  const { hub, logger, options, admission, metrics, gate } = ctx;
   const sessions = new Map<string, SseConnection>();
   const limits = new AddressLimits({
     maxConnections: options.maxConnectionsPerIp ?? LIMIT_DEFAULTS.maxConnectionsPerIp,
@@ -94,6 +96,11 @@ export function createSseEndpoint(ctx: SseEndpointContext): SseEndpoint {
   const start = (req: UpgradeRequest, res: ServerResponse, url: URL, address: string | undefined): void => {
     const params = parseConnectParams(url, admission.connectDefaults);
     if ('error' in params) return refuse(res, 400, params.error);
+    const principal = admission.principalOf(req);
+    // The per-user cap counts SSE streams and WebSocket connections alike.
+    if (principal !== undefined && gate !== undefined && !gate.users.acquire(principal.sub)) {
+      return refuse(res, 429, USER_LIMIT_REASON, { 'retry-after': '5' });
+    }
     const session = randomBytes(16).toString('base64url');
     res.writeHead(200, {
       'content-type': 'text/event-stream; charset=utf-8',
@@ -107,10 +114,10 @@ export function createSseEndpoint(ctx: SseEndpointContext): SseEndpoint {
     const conn = new SseConnection(res, { url: req.url ?? SSE_PATH, session, epoch: () => hub.cache.epoch, hardLimit });
     sessions.set(session, conn);
     if (address !== undefined) limits.opened(address);
-    const principal = admission.principalOf(req);
     watchLimitCloses(conn, metrics, (code, reason) => logger.debug({ remote: address, code, reason }, 'closing SSE stream'));
     conn.on('close', () => {
       sessions.delete(session);
+      if (principal !== undefined) gate?.users.release(principal.sub);
       if (address !== undefined) limits.closed(address);
       logger.debug({ remote: address }, 'SSE stream closed');
     });

@@ -122,6 +122,9 @@ describe('JWT authentication (HS256)', { timeout: 20_000 }, () => {
     const a = await openClient(`${server.wsUrl}?symbols=AAPL&token=${jwt}`);
     const b = await openClient(`${server.wsUrl}?symbols=AAPL&token=${jwt}`);
     assert.match(await refusedUpgrade(server.port, `/?token=${jwt}`), /429[\s\S]*too many connections for this user/);
+    const sse = await fetch(`${server.url}/sse?symbols=AAPL`, { headers: { Authorization: `Bearer ${jwt}` } });
+    assert.equal(sse.status, 429, 'SSE streams count against the same cap');
+    await sse.text();
     const other = await openClient(`${server.wsUrl}?symbols=AAPL&token=${await token({}, { sub: 'carol' })}`);
     await Promise.all([a.close(), b.close(), other.close()]);
   });

@@ -5,7 +5,8 @@
  */
 import type { Logger } from 'pino';
 import type { Principal } from '../auth/index.js';
-import { RATE_LIMIT_REASON, TOKEN_EXPIRED_REASON, parseConnectParams, redactUrl } from '../hub/index.js';
+import { RATE_LIMIT_REASON, parseConnectParams, redactUrl } from '../hub/index.js';
+import { TOKEN_EXPIRED_REASON } from '../wire/index.js';
 import { CloseReason } from '../protocol/constants.js';
 import type { UpgradeRequest, VerifyResult } from '../transport/index.js';
 import { TrustedProxies } from './client-address.js';
@@ -50,7 +51,7 @@ export function createClientAdmission(ctx: AdmissionContext): ClientAdmission {
   };
 
   const verify = (req: UpgradeRequest): VerifyResult | Promise<VerifyResult> => {
-    const url = upgradeUrl(req);
+    const url = requestUrl(req);
     const refusal = policy.check(req, url);
     if (refusal) return refused(req, refusal);
     const params = parseConnectParams(url, connectDefaults);
@@ -94,7 +95,8 @@ function limitCloseReason(sent: string): LimitCloseReason | undefined {
   }
 }
 
-export function upgradeUrl(req: UpgradeRequest): URL {
+/** The request's path and query as a URL (a fixed base: the Host header plays no part in routing). */
+export function requestUrl(req: { url?: string | undefined }): URL {
   try {
     return new URL(req.url ?? '/', 'http://localhost');
   } catch {

@@ -20,7 +20,7 @@ import { ServerMetrics } from './metrics.js';
 import { DEFAULT_WEB_ROOT, PACKAGE_VERSION } from './package-info.js';
 import { createRequestHandler, type ClusterView, type QuoteAccess } from './routes.js';
 import { StaticFiles } from './static-files.js';
-import { createClientAdmission } from './client-admission.js';
+import { createClientAdmission, requestUrl } from './client-admission.js';
 import { createSseEndpoint } from './sse-endpoint.js';
 import { createWebSocketEndpoint, defined } from './websocket-endpoint.js';
 
@@ -204,15 +204,6 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
   };
 
   return { port: address.port, url, wsUrl, hub: liveHub, metrics, logger, clients: wss.clients, close };
-}
-
-/** The request's path and query as a URL (a fixed base: the Host header plays no part in routing). */
-function requestUrl(req: IncomingMessage): URL {
-  try {
-    return new URL(req.url ?? '/', 'http://localhost');
-  } catch {
-    return new URL('http://localhost/');
-  }
 }
 
 function hubOptions(options: TickstreamServerOptions, gate: JwtGate | undefined): HubOptions {

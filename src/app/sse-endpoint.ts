@@ -22,7 +22,7 @@ import { sessionAuthOf, type JwtGate } from './jwt-gate.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TickstreamServerOptions } from './server.js';
 import { SseConnection } from './sse-connection.js';
-import { LIMIT_DEFAULTS, USER_LIMIT_REASON } from './websocket-endpoint.js';
+import { addressLimitOptions, USER_LIMIT_REASON } from './websocket-endpoint.js';
 
 export const SSE_PATH = '/sse';
 export const SSE_COMMANDS_PATH = '/sse/commands';
@@ -50,11 +50,7 @@ export interface SseEndpointContext {
 export function createSseEndpoint(ctx: SseEndpointContext): SseEndpoint {
   const { hub, logger, options, admission, metrics, gate } = ctx;
   const sessions = new Map<string, SseConnection>();
-  const limits = new AddressLimits({
-    maxConnections: options.maxConnectionsPerIp ?? LIMIT_DEFAULTS.maxConnectionsPerIp,
-    handshakeRatePerSec: options.handshakeRatePerSec ?? LIMIT_DEFAULTS.handshakeRatePerSec,
-    handshakeBurst: options.handshakeBurst ?? LIMIT_DEFAULTS.handshakeBurst,
-  });
+  const limits = new AddressLimits(addressLimitOptions(options));
   const hardLimit = options.hardLimitBytes ?? HUB_DEFAULTS.hardLimitBytes;
   let closing = false;
 

@@ -9,8 +9,8 @@ import type { Logger } from 'pino';
 import { HUB_DEFAULTS, parseConnectParams, redactUrl, type QuoteHub } from '../hub/index.js';
 import { BINARY_SUBPROTOCOL } from '../wire/index.js';
 import { CloseCode } from '../protocol/constants.js';
-import { WebSocketServer, type UpgradeRequest, type WebSocketConnection } from '../transport/index.js';
-import { upgradeUrl, watchLimitCloses, type ClientAdmission } from './client-admission.js';
+import { WebSocketServer, type AddressLimitOptions, type UpgradeRequest, type WebSocketConnection } from '../transport/index.js';
+import { requestUrl, watchLimitCloses, type ClientAdmission } from './client-admission.js';
 import { sessionAuthOf, type JwtGate } from './jwt-gate.js';
 import type { ServerMetrics } from './metrics.js';
 import type { TickstreamServerOptions } from './server.js';
@@ -27,6 +27,15 @@ export const LIMIT_DEFAULTS = {
   handshakeBurst: 1000,
   messageTimeoutMs: 30_000,
 } as const;
+
+/** The per-address limits from the options, the same for WebSocket upgrades and SSE streams. */
+export function addressLimitOptions(options: TickstreamServerOptions): AddressLimitOptions {
+  return {
+    maxConnections: options.maxConnectionsPerIp ?? LIMIT_DEFAULTS.maxConnectionsPerIp,
+    handshakeRatePerSec: options.handshakeRatePerSec ?? LIMIT_DEFAULTS.handshakeRatePerSec,
+    handshakeBurst: options.handshakeBurst ?? LIMIT_DEFAULTS.handshakeBurst,
+  };
+}
 
 export interface WebSocketEndpointContext {
   server: HttpServer | HttpsServer;
@@ -53,11 +62,7 @@ export function createWebSocketEndpoint(ctx: WebSocketEndpointContext): WebSocke
     closeTimeoutMs: CLOSE_TIMEOUT_MS,
     handshakeTimeoutMs: ctx.handshakeTimeoutMs,
     clientAddress: clientAddressOf,
-    perAddress: {
-      maxConnections: options.maxConnectionsPerIp ?? LIMIT_DEFAULTS.maxConnectionsPerIp,
-      handshakeRatePerSec: options.handshakeRatePerSec ?? LIMIT_DEFAULTS.handshakeRatePerSec,
-      handshakeBurst: options.handshakeBurst ?? LIMIT_DEFAULTS.handshakeBurst,
-    },
+    perAddress: addressLimitOptions(options),
     // One outbound budget per connection, the same limits the hub's slow-consumer policy uses.
     outboundHighWaterMark: options.highWaterMarkBytes ?? HUB_DEFAULTS.highWaterMarkBytes,
     outboundHardLimit: options.hardLimitBytes ?? HUB_DEFAULTS.hardLimitBytes,
@@ -76,7 +81,7 @@ export function createWebSocketEndpoint(ctx: WebSocketEndpointContext): WebSocke
   wss.on('refused', (req, status, reason) => refused(req, { status, message: reason }));
   wss.on('connection', (conn: WebSocketConnection, req: UpgradeRequest) => {
     // verify already accepted these parameters, so parsing again cannot fail.
-    const params = parseConnectParams(upgradeUrl(req), connectDefaults);
+    const params = parseConnectParams(requestUrl(req), connectDefaults);
     if ('error' in params) {
       conn.close(CloseCode.PolicyViolation, params.error);
       return;

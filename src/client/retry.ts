@@ -7,6 +7,7 @@
  * the network dropped); it does not when the answer will be the same until a human changes
  * something (a token, the URL, a certificate): then the decision names the cause.
  */
+import { TOKEN_EXPIRED_CLOSE_CODE } from '../wire/limits.js';
 
 /** Why a connection attempt failed or a connection ended. */
 export type ConnectFailure =
@@ -73,7 +74,7 @@ const FINAL_CLOSE_CODES: ReadonlyMap<number, StopCause> = new Map<number, StopCa
   // 3000/3003: the IANA-registered "Unauthorized" / "Forbidden" codes some proxies and servers use.
   [3000, 'token_refused'],
   [3003, 'forbidden'],
-  [4001, 'token_expired'],
+  [TOKEN_EXPIRED_CLOSE_CODE, 'token_expired'],
   [4003, 'forbidden'],
 ]);
 

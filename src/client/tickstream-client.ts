@@ -7,7 +7,7 @@
  * Browser-safe: the platform specifics are behind a SocketFactory (browser-socket.ts, node-socket.ts).
  */
 import { decodeServerMessage } from '../wire/decode.js';
-import { ALL_SYMBOLS, INTERVAL_RULE, isValidInterval, MAX_SYMBOL_LENGTH } from '../wire/limits.js';
+import { ALL_SYMBOLS, INTERVAL_RULE, isValidInterval, MAX_SYMBOL_LENGTH, TOKEN_EXPIRED_CLOSE_CODE } from '../wire/limits.js';
 import type { ServerMessage, WireQuote } from '../wire/types.js';
 import { backoffDelay, reconnectOptions, retryAfterDelay, type ReconnectOptions } from './backoff.js';
 import { browserSocket } from './browser-socket.js';
@@ -297,7 +297,7 @@ export class TickstreamClient extends TypedEmitter<TickstreamEvents> {
   /** Decides what follows the end of a connection: reconnect (when, and how) or stop. */
   private onFailure(conn: Connection, failure: ConnectFailure): void {
     if (this.phase === 'stopped') return;
-    if (failure.kind === 'close' && failure.code === 4001 && this.settings.getToken !== undefined) {
+    if (failure.kind === 'close' && failure.code === TOKEN_EXPIRED_CLOSE_CODE && this.settings.getToken !== undefined) {
       // The token expired before a refresh got through: a new one from getToken, and back at once.
       this.scheduleReconnect('token expired; reconnecting with a new token', { immediate: conn.live });
       return;

@@ -18,4 +18,4 @@ export type {
   HubStats,
   PreparedFrame,
 } from './types.js';
-export { TokenRefusal, TOKEN_EXPIRED_CLOSE_CODE, TOKEN_EXPIRED_REASON, type SessionAuth, type TokenVerifier, type TokenRefusalCode } from './session-auth.js';
+export { TokenRefusal, type SessionAuth, type TokenVerifier, type TokenRefusalCode } from './session-auth.js';

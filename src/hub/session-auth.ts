@@ -10,6 +10,7 @@
  *   with a newer token of the same user first. One sweep timer serves every session with an expiry.
  */
 import type { Session } from './session.js';
+import { TOKEN_EXPIRED_CLOSE_CODE, TOKEN_EXPIRED_REASON } from '../wire/index.js';
 import { unrefTimer } from './limits.js';
 import type { HubLogger } from './types.js';
 
@@ -40,9 +41,6 @@ export class TokenRefusal extends Error {
 /** Verifies a token presented in a `refresh` command. Rejects with a {@link TokenRefusal}. */
 export type TokenVerifier = (token: string) => Promise<SessionAuth>;
 
-/** Close code when a session's token expires (application range 4000-4999; docs/api.md). */
-export const TOKEN_EXPIRED_CLOSE_CODE = 4001;
-export const TOKEN_EXPIRED_REASON = 'token expired';
 
 const EXPIRY_SWEEP_MS = 1_000;
 

@@ -12,7 +12,17 @@ export type {
   WireQuote,
   WireSymbolInfo,
 } from './types.js';
-export { ALL_SYMBOLS, INTERVAL_RULE, MAX_INTERVAL_MS, MAX_SYMBOL_LENGTH, MAX_TOKEN_LENGTH, MIN_INTERVAL_MS, isValidInterval } from './limits.js';
+export {
+  ALL_SYMBOLS,
+  INTERVAL_RULE,
+  MAX_INTERVAL_MS,
+  MAX_SYMBOL_LENGTH,
+  MAX_TOKEN_LENGTH,
+  MIN_INTERVAL_MS,
+  TOKEN_EXPIRED_CLOSE_CODE,
+  TOKEN_EXPIRED_REASON,
+  isValidInterval,
+} from './limits.js';
 export { parseCommand, type ClientCommand, type CommandError } from './commands.js';
 export {
   epochMessage,

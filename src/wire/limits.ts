@@ -10,6 +10,13 @@ export const ALL_SYMBOLS = '*';
 /** Longest token accepted in a refresh command (a JWT with a large entitlement list fits). */
 export const MAX_TOKEN_LENGTH = 64 * 1024;
 
+/**
+ * The close code and reason a server sends when a connection's token expires (application range
+ * 4000-4999): the client needs a new token before it reconnects.
+ */
+export const TOKEN_EXPIRED_CLOSE_CODE = 4001;
+export const TOKEN_EXPIRED_REASON = 'token expired';
+
 export function isValidInterval(value: unknown): value is number {
   return (
     typeof value === 'number' &&

@@ -8,6 +8,7 @@
  */
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { HubMetrics } from '../hub/index.js';
+import type { UpstreamStats, UpstreamStatsSource } from '../market/upstream/index.js';
 
 export type SlowConsumerEvent = 'conflating' | 'resumed' | 'closed';
 
@@ -224,4 +225,63 @@ export class ServerMetrics implements HubMetrics {
   get contentType(): string {
     return this.registry.contentType;
   }
+}
+
+/**
+ * The counters of an upstream feed (finnhub, alpaca, binance: src/market/upstream), read at scrape
+ * time into `registry`, labelled with the feed's name. Nothing is added to the per-message path.
+ */
+export function registerUpstreamMetrics(registry: Registry, feed: UpstreamStatsSource): void {
+  const registers = [registry];
+  const labels = { feed: feed.name };
+  const counters: readonly [string, string, (s: UpstreamStats) => number][] = [
+    ['tickstream_upstream_messages_total', 'Messages received from the upstream provider (data, control, heartbeats)', (s) => s.messages],
+    ['tickstream_upstream_quotes_total', 'Quotes the upstream feed produced (after the normaliser)', (s) => s.quotes],
+    ['tickstream_upstream_parse_errors_total', 'Malformed upstream messages or entries skipped, and updates the normaliser refused', (s) => s.parseErrors],
+    ['tickstream_upstream_reconnects_total', 'Upstream connections re-established after a loss', (s) => s.reconnects],
+    ['tickstream_upstream_connect_attempts_total', 'Upstream connection attempts, successful or not', (s) => s.connectAttempts],
+  ];
+  for (const [name, help, read] of counters) {
+    let seen = 0;
+    new Counter({
+      name,
+      help,
+      labelNames: ['feed'],
+      registers,
+      collect() {
+        const now = read(feed.upstreamStats());
+        this.inc(labels, Math.max(0, now - seen));
+        seen = now;
+      },
+    });
+  }
+  new Gauge({
+    name: 'tickstream_upstream_last_message_age_seconds',
+    help: 'Seconds since the last message from the upstream provider (-1: none yet)',
+    labelNames: ['feed'],
+    registers,
+    collect() {
+      const at = feed.upstreamStats().lastMessageAt;
+      this.set(labels, at === 0 ? -1 : (Date.now() - at) / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tickstream_upstream_lag_seconds',
+    help: "Now minus the provider's timestamp of the latest message that carried one (its delay, plus any clock difference)",
+    labelNames: ['feed'],
+    registers,
+    collect() {
+      const lag = feed.upstreamStats().lagMs;
+      if (lag !== undefined) this.set(labels, lag / 1000);
+    },
+  });
+  new Gauge({
+    name: 'tickstream_upstream_subscribed_symbols',
+    help: 'Symbols subscribed upstream now (interest-driven feeds follow the clients)',
+    labelNames: ['feed'],
+    registers,
+    collect() {
+      this.set(labels, feed.upstreamStats().subscribedSymbols);
+    },
+  });
 }

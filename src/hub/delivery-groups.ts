@@ -44,6 +44,8 @@ export class DeliveryGroups {
   private readonly byKey = new Map<string, DeliveryGroup>();
   readonly wildcard = new Set<DeliveryGroup>();
   private readonly topics = new Map<string, Set<DeliveryGroup>>();
+  /** Told when a symbol gets its first explicit group or loses its last: the union of subscriptions changed. */
+  onTopicsChanged: (() => void) | null = null;
 
   get size(): number {
     return this.byKey.size;
@@ -51,6 +53,11 @@ export class DeliveryGroups {
 
   values(): IterableIterator<DeliveryGroup> {
     return this.byKey.values();
+  }
+
+  /** Every symbol some explicit group subscribes to (the union of the explicit subscriptions). */
+  topicSymbols(): IterableIterator<string> {
+    return this.topics.keys();
   }
 
   /** Explicit groups subscribed to `symbol` (undefined if none). */
@@ -91,11 +98,16 @@ export class DeliveryGroups {
       this.wildcard.add(group);
       return;
     }
+    let changed = false;
     for (const symbol of group.symbols) {
       let set = this.topics.get(symbol);
-      if (set === undefined) this.topics.set(symbol, (set = new Set()));
+      if (set === undefined) {
+        this.topics.set(symbol, (set = new Set()));
+        changed = true;
+      }
       set.add(group);
     }
+    if (changed) this.onTopicsChanged?.();
   }
 
   private unindex(group: DeliveryGroup): void {
@@ -103,11 +115,16 @@ export class DeliveryGroups {
       this.wildcard.delete(group);
       return;
     }
+    let changed = false;
     for (const symbol of group.symbols) {
       const set = this.topics.get(symbol);
       if (set === undefined) continue;
       set.delete(group);
-      if (set.size === 0) this.topics.delete(symbol);
+      if (set.size === 0) {
+        this.topics.delete(symbol);
+        changed = true;
+      }
     }
+    if (changed) this.onTopicsChanged?.();
   }
 }

@@ -55,6 +55,29 @@ export class SubscriptionRouter {
     this.slow.stop();
   }
 
+  /**
+   * Tells `listener` the union of the explicit subscriptions now and whenever it changes (checked
+   * once the current task's microtasks run, so a regroup's leave + join is no change at all; never
+   * per tick). For feeds that subscribe upstream only to what clients want.
+   */
+  watchInterest(listener: (symbols: ReadonlySet<string>) => void): void {
+    let queued = false;
+    let told: ReadonlySet<string> | null = null;
+    const tell = (): void => {
+      queued = false;
+      const now = new Set(this.groups.topicSymbols());
+      if (told !== null && told.size === now.size && [...now].every((symbol) => told!.has(symbol))) return;
+      told = now;
+      listener(now);
+    };
+    this.groups.onTopicsChanged = () => {
+      if (queued) return;
+      queued = true;
+      queueMicrotask(tell);
+    };
+    tell();
+  }
+
   /** Routes accepted quotes (in stream order) to the groups that want them; pushes every-tick groups now. */
   route(quotes: readonly StreamQuote[]): void {
     const touched = this.touched;

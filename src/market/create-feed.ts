@@ -2,6 +2,7 @@ import type { FeedContext, FeedFactory, FeedLogger, FeedSpec, QuoteFeed, ReplayS
 import { FeedSpecError } from './feed-spec-error.js';
 import { replayFromSpec, replayKind, simulatorFromSpec, simulatorKind } from './builtin-feeds.js';
 import { moduleKind } from './module-feed.js';
+import { alpacaKind, binanceKind, finnhubKind } from './upstream/upstream-kinds.js';
 
 /**
  * The registry of feed kinds and createFeed(), which turns a spec into a started-able feed.
@@ -14,6 +15,10 @@ const kinds = new Map<string, FeedFactory>([
   ['simulator', simulatorKind],
   ['replay', replayKind],
   ['module', moduleKind],
+  // Upstream adapters: real market data from provider WebSocket APIs (docs/feeds.md).
+  ['finnhub', finnhubKind],
+  ['alpaca', alpacaKind],
+  ['binance', binanceKind],
 ]);
 
 const KIND_NAME = /^[a-z][a-z0-9-]*$/;

@@ -125,7 +125,7 @@ describe('createFeed: built-in kinds', () => {
   });
 
   test('an unknown kind lists the known ones', async () => {
-    await rejects('upstream:wss://example.test', /^unknown feed kind "upstream" \(known kinds: module, replay, simulator/);
+    await rejects('upstream:wss://example.test', /^unknown feed kind "upstream" \(known kinds: alpaca, binance, finnhub, module, replay, simulator/);
     await rejects('', /empty feed kind/);
     await rejects(':x', /empty feed kind/);
   });

@@ -4,13 +4,41 @@
  * Usage errors print one clear line and exit with code 2.
  */
 import { parseArgs } from 'node:util';
-import { ConfigError } from './config.js';
+import { ConfigError, unknownOptionError } from './config.js';
 import { mainHelp, watchHelp } from './help.js';
 import { PACKAGE_VERSION } from './package-info.js';
-import { EXIT_USAGE, runServe } from './serve-command.js';
+import { EXIT_USAGE, runServe, serveArgsConfig } from './serve-command.js';
 import { checkToken, DEFAULT_WATCH_URL, loadCaBundle, QuoteWatcher } from './watch.js';
 
 const SUBCOMMANDS = new Set(['serve', 'ingest', 'watch', 'echo']);
+
+const WATCH_OPTIONS = {
+  json: { type: 'boolean' },
+  interval: { type: 'string' },
+  token: { type: 'string' },
+  ca: { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+const ECHO_OPTIONS = {
+  port: { type: 'string', default: '9001' },
+  host: { type: 'string', default: '127.0.0.1' },
+  'max-payload': { type: 'string' },
+  help: { type: 'boolean', short: 'h' },
+} as const;
+
+/** The subcommand being run, for the usage hint after an error. */
+let runningCommand = '';
+
+/** The long flags a subcommand accepts (serve and ingest also take --no-FLAG for their booleans), for "did you mean". */
+function knownFlags(command: string): string[] {
+  if (command === 'watch') return Object.keys(WATCH_OPTIONS);
+  if (command === 'echo') return Object.keys(ECHO_OPTIONS);
+  const options = serveArgsConfig() ?? {};
+  const flags = Object.keys(options);
+  for (const [flag, option] of Object.entries(options)) if (option.type === 'boolean' && flag !== 'help') flags.push(`no-${flag}`);
+  return flags;
+}
 
 async function main(argv: readonly string[]): Promise<number> {
   const first = argv[0];
@@ -27,30 +55,30 @@ async function main(argv: readonly string[]): Promise<number> {
   if (first !== undefined && !first.startsWith('-') && command !== first) {
     throw new ConfigError(`unknown command "${first}" (commands: serve, ingest, watch, echo)`);
   }
-  switch (command) {
-    case 'watch':
-      return runWatch(rest);
-    case 'echo':
-      return runEcho(rest);
-    case 'ingest': {
-      const { runIngest } = await import('./ingest-command.js');
-      return runIngest(rest, process.env);
+  runningCommand = command;
+  try {
+    switch (command) {
+      case 'watch':
+        return await runWatch(rest);
+      case 'echo':
+        return await runEcho(rest);
+      case 'ingest': {
+        const { runIngest } = await import('./ingest-command.js');
+        return await runIngest(rest, process.env);
+      }
+      default:
+        return await runServe(rest, process.env);
     }
-    default:
-      return runServe(rest, process.env);
+  } catch (err) {
+    // parseArgs' own text names the option but not what was meant: add the nearest known flag.
+    throw unknownOptionError(err, knownFlags(command)) ?? err;
   }
 }
 
 async function runWatch(argv: readonly string[]): Promise<number> {
   const { values, positionals } = parseArgs({
     args: [...argv],
-    options: {
-      json: { type: 'boolean' },
-      interval: { type: 'string' },
-      token: { type: 'string' },
-      ca: { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: WATCH_OPTIONS,
     strict: true,
     allowPositionals: true,
   });
@@ -110,12 +138,7 @@ function splitWatchPositionals(positionals: readonly string[]): [string, string[
 async function runEcho(argv: readonly string[]): Promise<number> {
   const { values } = parseArgs({
     args: [...argv],
-    options: {
-      port: { type: 'string', default: '9001' },
-      host: { type: 'string', default: '127.0.0.1' },
-      'max-payload': { type: 'string' },
-      help: { type: 'boolean', short: 'h' },
-    },
+    options: ECHO_OPTIONS,
     strict: true,
   });
   if (values.help) {
@@ -152,7 +175,8 @@ main(process.argv.slice(2)).then(
     // parseArgs reports unknown flags / missing values with ERR_PARSE_ARGS_* codes: usage errors too.
     const code = (err as { code?: unknown }).code;
     if (err instanceof ConfigError || (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS'))) {
-      process.stderr.write(`tickstream: ${(err as Error).message}\nRun "tickstream --help" for usage.\n`);
+      const help = runningCommand === '' ? 'tickstream --help' : `tickstream ${runningCommand} --help`;
+      process.stderr.write(`tickstream: ${(err as Error).message}\nRun "${help}" for usage.\n`);
       process.exit(EXIT_USAGE);
     }
     process.stderr.write(`tickstream: ${(err as Error)?.stack ?? String(err)}\n`);

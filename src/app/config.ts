@@ -85,6 +85,8 @@ function convert(spec: OptionSpec, raw: RawValue): unknown {
   if (spec.key === 'symbols') return convertSymbols(raw);
   if (spec.key === 'feed') return convertFeed(raw);
   if (spec.key === 'workers') return convertWorkers(spec, raw);
+  if (spec.key === 'feedUrl') return convertFeedUrl(raw);
+  if (spec.key === 'replaySpeed') return convertReplaySpeed(raw);
   if (spec.key === 'broker') return convertBroker(raw);
   if (spec.key === 'trustedProxies') {
     const list = asList(raw);
@@ -134,15 +136,19 @@ function asNonEmptyString(raw: RawValue): string {
   return raw.value.trim();
 }
 
+const TRUE_WORDS = ['true', '1', 'yes', 'on'];
+const FALSE_WORDS = ['false', '0', 'no', 'off'];
+
 function asBoolean(raw: RawValue): boolean {
   const v = raw.value;
   if (typeof v === 'boolean') return v;
   if (typeof v === 'string') {
     const lower = v.trim().toLowerCase();
-    if (['1', 'true', 'yes', 'on'].includes(lower)) return true;
-    if (['0', 'false', 'no', 'off'].includes(lower)) return false;
+    if (TRUE_WORDS.includes(lower)) return true;
+    if (FALSE_WORDS.includes(lower)) return false;
   }
-  throw new ConfigError(`${raw.origin}: expected true or false, got ${JSON.stringify(v)}`);
+  const pairs = TRUE_WORDS.map((word, k) => `${word}/${FALSE_WORDS[k]}`);
+  throw new ConfigError(`${raw.origin}: expected ${pairs[0]!.replace('/', ' or ')} (also ${pairs.slice(1).join(', ')}), got ${JSON.stringify(v)}`);
 }
 
 function asInteger(raw: RawValue): number {
@@ -226,6 +232,19 @@ function convertFeed(raw: RawValue): string {
   return spec;
 }
 
+const MAX_REPLAY_SPEED = 1_000_000;
+
+/** `max`, or a speed factor > 0 (`1`, `10`, `0.5`). */
+function convertReplaySpeed(raw: RawValue): number | 'max' {
+  const v = raw.value;
+  if (typeof v === 'string' && v.trim().toLowerCase() === 'max') return 'max';
+  const n = typeof v === 'number' ? v : typeof v === 'string' && /^\s*\d+(\.\d+)?\s*$/.test(v) ? Number(v) : NaN;
+  if (!(n > 0 && n <= MAX_REPLAY_SPEED)) {
+    throw new ConfigError(`${raw.origin}: expected a speed like 1, 10 or max (a number in (0, ${MAX_REPLAY_SPEED}]), got ${JSON.stringify(v)}`);
+  }
+  return n;
+}
+
 /** `auto` = one worker per core; otherwise a count. 1 means no cluster at all (the plain server). */
 function convertWorkers(spec: OptionSpec, raw: RawValue): number {
   if (raw.value === 'auto') return availableParallelism();
@@ -241,6 +260,25 @@ function convertBroker(raw: RawValue): string {
     throw new ConfigError(`${raw.origin}: expected a Redis URL like redis://host:6379/0, got "${redactUserInfo(url)}"`);
   }
   return url;
+}
+
+/**
+ * An upstream endpoint: ws:// or wss://, and never a key in it (a flag shows in `ps`, a config file
+ * gets copied around): keys come from the environment only. The error never echoes the URL's query.
+ */
+function convertFeedUrl(raw: RawValue): string {
+  const text = asNonEmptyString(raw);
+  let url: URL;
+  try {
+    url = new URL(text);
+  } catch {
+    throw new ConfigError(`${raw.origin}: expected a ws:// or wss:// URL`);
+  }
+  if (url.protocol !== 'ws:' && url.protocol !== 'wss:') throw new ConfigError(`${raw.origin}: expected a ws:// or wss:// URL, got ${url.protocol}//`);
+  if (url.username !== '' || url.password !== '' || /[?&](token|key|secret|apikey|api_key|password)=/i.test(url.search)) {
+    throw new ConfigError(`${raw.origin}: must not carry credentials; keys come from the environment (FINNHUB_TOKEN, APCA_API_KEY_ID / APCA_API_SECRET_KEY)`);
+  }
+  return text;
 }
 
 /** Never echo a password back into a terminal or a log. */
@@ -277,4 +315,57 @@ function validateCombination(config: ServeConfig): void {
   if (config.interval !== 0 && config.interval < 10) {
     throw new ConfigError(`--interval must be 0 or 10..60000 ms, got ${config.interval}`);
   }
+}
+
+/**
+ * The usage error for an unknown command-line option, with the nearest known flag when one is close
+ * enough to be a typo: `unknown option --prot; did you mean --port?`. `known` lists the command's
+ * long flags without dashes. Undefined when `err` is not parseArgs' unknown-option error.
+ */
+export function unknownOptionError(err: unknown, known: readonly string[]): ConfigError | undefined {
+  if ((err as { code?: unknown } | null)?.code !== 'ERR_PARSE_ARGS_UNKNOWN_OPTION') return undefined;
+  // Node's message: "Unknown option '--prot'. To specify a positional argument starting with ..."
+  const option = /'(-[^']*)'/.exec((err as Error).message)?.[1];
+  if (option === undefined) return undefined;
+  const name = option.replace(/^--?/, '').split('=')[0]!;
+  const nearest = option.startsWith('--') ? nearestFlag(name, known) : undefined;
+  return new ConfigError(`unknown option ${option}${nearest === undefined ? '' : `; did you mean --${nearest}?`}`);
+}
+
+/**
+ * The known flag closest to `name` by edit distance (insertions, deletions, substitutions and
+ * swaps of two neighbours each count 1), when it is close enough to be a typo: at most 1 edit for
+ * names up to 4 characters, 2 up to 8, 3 beyond. Ties go to the first in `known`.
+ */
+export function nearestFlag(name: string, known: readonly string[]): string | undefined {
+  const lower = name.toLowerCase();
+  const limit = lower.length <= 4 ? 1 : lower.length <= 8 ? 2 : 3;
+  let best: string | undefined;
+  let bestDistance = limit + 1;
+  for (const flag of known) {
+    const distance = editDistance(lower, flag);
+    if (distance < bestDistance) {
+      best = flag;
+      bestDistance = distance;
+    }
+  }
+  return best;
+}
+
+/** Optimal string alignment distance (Levenshtein plus adjacent transpositions). */
+export function editDistance(a: string, b: string): number {
+  const rows = a.length + 1;
+  const cols = b.length + 1;
+  const d: number[] = new Array<number>(rows * cols);
+  for (let i = 0; i < rows; i++) d[i * cols] = i;
+  for (let j = 0; j < cols; j++) d[j] = j;
+  for (let i = 1; i < rows; i++) {
+    for (let j = 1; j < cols; j++) {
+      const cost = a[i - 1] === b[j - 1] ? 0 : 1;
+      let value = Math.min(d[(i - 1) * cols + j]! + 1, d[i * cols + j - 1]! + 1, d[(i - 1) * cols + j - 1]! + cost);
+      if (i > 1 && j > 1 && a[i - 1] === b[j - 2] && a[i - 2] === b[j - 1]) value = Math.min(value, d[(i - 2) * cols + j - 2]! + 1);
+      d[i * cols + j] = value;
+    }
+  }
+  return d[rows * cols - 1]!;
 }

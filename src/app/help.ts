@@ -64,8 +64,10 @@ serve clients; start any number of them, on any machine that reaches the Redis.
 
   --broker URL          redis://[user:pass@]host:port[/db] (env TICKSTREAM_BROKER); a password here is never logged
   --broker-prefix NAME  key prefix, so several markets can share one Redis [default: tickstream]
-  --feed SPEC           simulator | replay:<file.ndjson> | module:<feed.js> [default: simulator]
-  --seed, --symbols, --ticks-per-second   simulator settings, as for serve
+  --feed SPEC           simulator | replay:<file.csv|.ndjson> | finnhub | alpaca | binance | module:<feed.js> [default: simulator]
+  --replay-speed N|max, --[no-]replay-loop   replay settings, as for serve [default: 1, looping]
+  --feed-url, --feed-symbols, --feed-stale-after   upstream feed settings, as for serve (docs/feeds.md)
+  --seed, --symbols, --ticks-per-second, --[no-]always-open   simulator settings, as for serve
   --metrics-port N      port of /healthz, /readyz and /metrics [default: 9100]
   --host ADDR           interface for that port [default: 0.0.0.0]
   --log-level, --log-format, --config     as for serve

@@ -12,10 +12,19 @@ export function simulatorKind(context: FeedContext): MarketSimulator {
   return simulatorFromSpec({ kind: 'simulator' }, context.settings);
 }
 
-/** `replay:FILE`: a recording, looping (a server should not fall silent when the file ends). */
+/**
+ * `replay:FILE`: a recording (CSV or NDJSON) at `settings.replaySpeed` (default 1), looping unless
+ * `settings.replayLoop` is false (a server should not fall silent, and its /healthz go 503, when the
+ * file ends).
+ */
 export function replayKind(context: FeedContext): ReplayFeed {
   if (context.arg === '') throw new FeedSpecError('replay needs a file: replay:FILE');
-  return new ReplayFeed({ file: resolve(context.cwd, context.arg), loop: true });
+  return new ReplayFeed({
+    file: resolve(context.cwd, context.arg),
+    speed: context.settings.replaySpeed ?? 1,
+    loop: context.settings.replayLoop ?? true,
+    logger: context.logger,
+  });
 }
 
 /** An object spec's own fields win over the shared settings. */
@@ -25,10 +34,12 @@ export function simulatorFromSpec(spec: SimulatorSpec, settings: FeedSettings): 
     symbols: spec.symbols ?? settings.symbols,
     ticksPerSecond: spec.ticksPerSecond ?? settings.ticksPerSecond,
     tickIntervalMs: spec.tickIntervalMs,
+    history: spec.history ?? true,
+    alwaysOpen: spec.alwaysOpen ?? settings.alwaysOpen ?? true,
   });
 }
 
-/** Object specs keep their own default: no loop unless asked. */
+/** Object specs keep their own default: no loop unless asked (`speed: Infinity` is 'max'). */
 export function replayFromSpec(spec: ReplaySpec, cwd: string): ReplayFeed {
   return new ReplayFeed({ file: resolve(cwd, spec.file), speed: spec.speed, loop: spec.loop });
 }

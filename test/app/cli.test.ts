@@ -116,6 +116,54 @@ describe('tickstream serve', () => {
     assert.match(unknownFlag.stderr(), /--colour/);
   });
 
+  test('an unknown option names the nearest known flag, for every subcommand, with exit code 2', { timeout: 30_000 }, async () => {
+    const cases: [string[], string][] = [
+      [['serve', '--prot', '9000'], 'unknown option --prot; did you mean --port?\nRun "tickstream serve --help" for usage.\n'],
+      [['--prot', '9000'], 'unknown option --prot; did you mean --port?\nRun "tickstream serve --help" for usage.\n'],
+      [['serve', '--no-deflat'], 'unknown option --no-deflat; did you mean --no-deflate?\nRun "tickstream serve --help" for usage.\n'],
+      [['ingest', '--feeed', 'simulator'], 'unknown option --feeed; did you mean --feed?\nRun "tickstream ingest --help" for usage.\n'],
+      [['watch', '--jsn'], 'unknown option --jsn; did you mean --json?\nRun "tickstream watch --help" for usage.\n'],
+      [['echo', '--prot', '9001'], 'unknown option --prot; did you mean --port?\nRun "tickstream echo --help" for usage.\n'],
+      // Nothing close: no guess.
+      [['serve', '--colour'], 'unknown option --colour\nRun "tickstream serve --help" for usage.\n'],
+    ];
+    const runs = cases.map(([args]) => spawnCli(args));
+    for (const [k, cli] of runs.entries()) {
+      const [args, expected] = cases[k]!;
+      assert.equal(await cli.exited, 2, args.join(' '));
+      assert.equal(cli.stderr(), `tickstream: ${expected}`, args.join(' '));
+    }
+  });
+
+  test('a boolean in the environment that is not one: the message lists what is accepted', { timeout: 30_000 }, async () => {
+    const cli = spawnCli(['serve'], { TICKSTREAM_DEFLATE: 'maybe' });
+    assert.equal(await cli.exited, 2);
+    assert.match(cli.stderr(), /^tickstream: TICKSTREAM_DEFLATE: expected true or false \(also 1\/0, yes\/no, on\/off\), got "maybe"$/m);
+  });
+
+  test('--feed replay: plays the shipped sample (samples/replay/us-open.csv) as a live market', { timeout: 30_000 }, async () => {
+    const startedAt = Date.now();
+    const cli = spawnCli(['serve', '--host', '127.0.0.1', '--port', '0', '--feed', 'replay:samples/replay/us-open.csv', '--replay-speed', '10', '--log-format', 'json']);
+    try {
+      const port = await waitForListening(cli);
+      const symbols = (await (await fetch(`http://127.0.0.1:${port}/api/symbols`)).json()) as Array<{ symbol: string }>;
+      assert.deepEqual(symbols.map((s) => s.symbol), ['AAPL', 'MSFT', 'NVDA', 'AMZN', 'TSLA']);
+      const client = await openClient(`ws://127.0.0.1:${port}/?symbols=AAPL&interval=0`);
+      const snapshot = await client.nextOfType('snapshot');
+      // Re-based to now: the recording is from 2024, the quotes are stamped today.
+      const [opening] = quotesOf(snapshot);
+      assert.equal(opening!.symbol, 'AAPL');
+      assert.ok(opening!.ts >= startedAt - 1000 && opening!.ts <= Date.now() + 1000, `ts ${opening!.ts}`);
+      const update = await client.nextOfType('quotes', 10_000);
+      assert.equal(quotesOf(update)[0]!.symbol, 'AAPL');
+      await client.close();
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.kill();
+    }
+  });
+
   test('--version and --help', { timeout: 30_000 }, async () => {
     const version = spawnCli(['--version']);
     assert.equal(await version.exited, 0);

@@ -3,8 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { parseArgs } from 'node:util';
 import { after, before, describe, test } from 'node:test';
-import { ConfigError, loadServeConfig } from '../../src/app/config.js';
+import { ConfigError, editDistance, loadServeConfig, nearestFlag, unknownOptionError } from '../../src/app/config.js';
 import { SERVE_DEFAULTS, SERVE_OPTIONS } from '../../src/app/options.js';
 import { buildFeed, toServerOptions } from '../../src/app/serve-command.js';
 import { silentLogger } from '../../src/app/logger.js';
@@ -53,6 +54,23 @@ describe('loadServeConfig', () => {
     assert.deepEqual(config.symbols, ['AAPL', '600519.SH']);
     assert.equal(loadServeConfig({ env: { TICKSTREAM_SYMBOLS: '500' } }).symbols, 500);
     assert.equal(loadServeConfig({ env: { TICKSTREAM_DEFLATE: 'off' }, flags: {} }).deflate, false);
+    for (const word of ['1', 'TRUE', 'yes', 'On']) assert.equal(loadServeConfig({ env: { TICKSTREAM_DEFLATE: word } }).deflate, true, word);
+    for (const word of ['0', 'False', 'NO', 'off']) assert.equal(loadServeConfig({ env: { TICKSTREAM_DEFLATE: word } }).deflate, false, word);
+  });
+
+  test('replay settings: speed 1 and looping by default; --replay-speed N|max, --no-replay-loop', async () => {
+    assert.deepEqual([SERVE_DEFAULTS.replaySpeed, SERVE_DEFAULTS.replayLoop], [1, true]);
+    assert.equal(loadServeConfig({ flags: { 'replay-speed': '10' } }).replaySpeed, 10);
+    assert.equal(loadServeConfig({ flags: { 'replay-speed': 'MAX' } }).replaySpeed, 'max');
+    assert.equal(loadServeConfig({ env: { TICKSTREAM_REPLAY_SPEED: '0.5' } }).replaySpeed, 0.5);
+    assert.equal(loadServeConfig({ flags: { 'replay-loop': false } }).replayLoop, false);
+    assert.equal(loadServeConfig({ env: { TICKSTREAM_REPLAY_LOOP: 'off' } }).replayLoop, false);
+    const file = await configFile({ replaySpeed: 'max', replayLoop: false });
+    assert.deepEqual(
+      (({ replaySpeed, replayLoop }) => [replaySpeed, replayLoop])(loadServeConfig({ configFile: file })),
+      ['max', false],
+    );
+    assert.equal(loadServeConfig({ configFile: await configFile({ replaySpeed: 10 }) }).replaySpeed, 10);
   });
 
   test('relative paths in the config file are resolved against its directory', async () => {
@@ -66,7 +84,12 @@ describe('loadServeConfig', () => {
     ['non-numeric port', { flags: { port: 'http' } }, /--port: expected an integer/],
     ['port out of range', { env: { TICKSTREAM_PORT: '70000' } }, /TICKSTREAM_PORT: 70000 is out of range 0\.\.65535/],
     ['bad enum', { flags: { 'log-format': 'xml' } }, /--log-format: "xml" is not one of json, pretty/],
-    ['bad boolean', { env: { TICKSTREAM_DEFLATE: 'perhaps' } }, /TICKSTREAM_DEFLATE: expected true or false/],
+    // The message lists every accepted spelling, not only true and false.
+    ['bad boolean', { env: { TICKSTREAM_DEFLATE: 'perhaps' } }, /^TICKSTREAM_DEFLATE: expected true or false \(also 1\/0, yes\/no, on\/off\), got "perhaps"$/],
+    ['bad boolean in another variable', { env: { TICKSTREAM_REPLAY_LOOP: 'maybe' } }, /^TICKSTREAM_REPLAY_LOOP: expected true or false \(also 1\/0, yes\/no, on\/off\), got "maybe"$/],
+    ['replay speed 0', { flags: { 'replay-speed': '0' } }, /^--replay-speed: expected a speed like 1, 10 or max \(a number in \(0, 1000000\]\), got "0"$/],
+    ['replay speed that is not a number', { env: { TICKSTREAM_REPLAY_SPEED: 'fast' } }, /^TICKSTREAM_REPLAY_SPEED: expected a speed like 1, 10 or max/],
+    ['negative replay speed', { flags: { 'replay-speed': '-10' } }, /--replay-speed: expected a speed/],
     ['interval below 10', { flags: { interval: '5' } }, /--interval must be 0 or 10\.\.60000/],
     ['cert without key', { flags: { 'tls-cert': 'c.pem' } }, /--tls-cert and --tls-key must be given together/],
     ['hard limit below high-water mark', { flags: { 'high-water-mark': '1m', 'hard-limit': '512k' } }, /--hard-limit/],
@@ -119,14 +142,22 @@ describe('buildFeed', () => {
     await fails('module:/nonexistent/feed.js', /^--feed: .*feed\.js/);
   });
 
-  test('a replay feed loops over a readable recording', async () => {
+  test('a replay feed loops over a readable recording by default; --replay-speed and --no-replay-loop reach it', async () => {
     const dir = await mkdtemp(join(tmpdir(), 'tickstream-replay-'));
     try {
       const file = join(dir, 'ticks.ndjson');
       await writeFile(file, '{"symbol":"AAPL","last":1,"ts":1}\n');
       const feed = await buildFeed(loadServeConfig({ flags: { feed: `replay:${file}` } }), logger);
       assert.ok(feed instanceof ReplayFeed);
-      assert.equal(feed.loop, true);
+      assert.deepEqual([feed.loop, feed.speed], [true, 1]);
+      const csv = join(dir, 'ticks.csv');
+      await writeFile(csv, 'ts,symbol,last\n1,AAPL,1\n');
+      const once = await buildFeed(loadServeConfig({ flags: { feed: `replay:${csv}`, 'replay-speed': 'max', 'replay-loop': false } }), logger);
+      assert.ok(once instanceof ReplayFeed);
+      assert.deepEqual([once.loop, once.speed, once.format], [false, Infinity, 'csv']);
+      const ten = await buildFeed(loadServeConfig({ flags: { feed: `replay:${csv}` }, env: { TICKSTREAM_REPLAY_SPEED: '10' } }), logger);
+      assert.ok(ten instanceof ReplayFeed);
+      assert.equal(ten.speed, 10);
     } finally {
       await rm(dir, { recursive: true, force: true });
     }
@@ -137,5 +168,54 @@ describe('toServerOptions', () => {
   test('unreadable TLS files are a configuration error', () => {
     const config = loadServeConfig({ flags: { 'tls-cert': '/nonexistent/c.pem', 'tls-key': '/nonexistent/k.pem' } });
     assert.throws(() => toServerOptions(config), (err: unknown) => err instanceof ConfigError && /--tls-cert: cannot read/.test(err.message));
+  });
+});
+
+describe('unknown options: the nearest known flag', () => {
+  const serveFlags = SERVE_OPTIONS.map((o) => o.flag);
+
+  test('edit distance counts insertions, deletions, substitutions and swapped neighbours as 1', () => {
+    assert.equal(editDistance('port', 'port'), 0);
+    assert.equal(editDistance('prot', 'port'), 1); // swap
+    assert.equal(editDistance('prt', 'port'), 1); // insertion
+    assert.equal(editDistance('portt', 'port'), 1); // deletion
+    assert.equal(editDistance('pork', 'port'), 1); // substitution
+    assert.equal(editDistance('', 'abc'), 3);
+    assert.equal(editDistance('colour', 'config'), 4);
+  });
+
+  test('suggests a flag only when it is close enough to be a typo', () => {
+    assert.equal(nearestFlag('prot', serveFlags), 'port');
+    assert.equal(nearestFlag('PORT', serveFlags), 'port');
+    assert.equal(nearestFlag('heartbeats', serveFlags), 'heartbeat');
+    assert.equal(nearestFlag('max-conections', serveFlags), 'max-connections');
+    assert.equal(nearestFlag('replay-sped', serveFlags), 'replay-speed');
+    assert.equal(nearestFlag('tls-certs', serveFlags), 'tls-cert');
+    assert.equal(nearestFlag('colour', serveFlags), undefined);
+    assert.equal(nearestFlag('x', serveFlags), undefined);
+    assert.equal(nearestFlag('verbose', serveFlags), undefined);
+    assert.equal(nearestFlag('jsn', ['json', 'interval', 'token', 'ca', 'help']), 'json');
+  });
+
+  test("turns parseArgs' unknown-option error into a usage error with the suggestion", () => {
+    const parse = (args: string[]): unknown => {
+      try {
+        parseArgs({ args, options: { port: { type: 'string' }, deflate: { type: 'boolean' } }, strict: true, allowNegative: true });
+      } catch (error) {
+        return error;
+      }
+      return undefined;
+    };
+    const known = ['port', 'deflate', 'no-deflate'];
+    const typo = unknownOptionError(parse(['--prot', '9000']), known);
+    assert.ok(typo instanceof ConfigError);
+    assert.equal(typo.message, 'unknown option --prot; did you mean --port?');
+    assert.equal(unknownOptionError(parse(['--prot=9000']), known)?.message, 'unknown option --prot; did you mean --port?');
+    assert.equal(unknownOptionError(parse(['--no-deflat']), known)?.message, 'unknown option --no-deflat; did you mean --no-deflate?');
+    assert.equal(unknownOptionError(parse(['--colour']), known)?.message, 'unknown option --colour');
+    assert.equal(unknownOptionError(parse(['-x']), known)?.message, 'unknown option -x');
+    // Other errors are not its business.
+    assert.equal(unknownOptionError(parse(['--port']), known), undefined);
+    assert.equal(unknownOptionError(new Error('boom'), known), undefined);
   });
 });

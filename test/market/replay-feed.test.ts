@@ -211,23 +211,27 @@ describe('ReplayFeed', () => {
     ]);
   });
 
-  test('rejects malformed recordings with the line number', async () => {
-    const bad = await writeRecording('bad.ndjson', '{"symbol":"A","last":1,"ts":1}\n\n{"symbol":"A","last":1,\n');
-    assert.throws(() => new ReplayFeed({ file: bad }), /bad\.ndjson:3: not valid JSON/);
-    const noLast = await writeRecording('nolast.ndjson', [{ symbol: 'A', ts: 1, volume: 5 }]);
-    assert.throws(() => new ReplayFeed({ file: noLast }), /nolast\.ndjson:1: A: "last" \(or "bid"\/"ask"\) is required/);
-    const noSymbol = await writeRecording('nosymbol.ndjson', [{ last: 1, ts: 1 }]);
-    assert.throws(() => new ReplayFeed({ file: noSymbol }), /nosymbol\.ndjson:1: "symbol" must be a non-empty string/);
-    const crossed = await writeRecording('crossed.ndjson', [{ symbol: 'A', bid: 2, ask: 1, ts: 1 }]);
-    assert.throws(() => new ReplayFeed({ file: crossed }), /crossed\.ndjson:1: A: crossed book/);
-    const badTs = await writeRecording('badts.ndjson', [{ symbol: 'A', last: 1, ts: 'yesterday' }]);
-    assert.throws(() => new ReplayFeed({ file: badTs }), /"ts" must be/);
-    const negative = await writeRecording('neg.ndjson', [{ symbol: 'A', last: -1, ts: 1 }]);
-    assert.throws(() => new ReplayFeed({ file: negative }), /positive price/);
-    const empty = await writeRecording('empty.ndjson', '\n');
-    assert.throws(() => new ReplayFeed({ file: empty }), /no quotes/);
-    assert.throws(() => new ReplayFeed({ file: empty, speed: 0 }), RangeError);
+  test('skips malformed lines with their line numbers; refuses a file with no valid line', async () => {
+    const mixed = await writeRecording('mixed.ndjson', '{"symbol":"A","last":1,"ts":1}\n\n{"symbol":"A","last":1,\n{"symbol":"A","last":2,"ts":2}\n');
+    const feed = new ReplayFeed({ file: mixed });
+    assert.equal(feed.skipped, 1);
+    assert.deepEqual(feed.skippedRows.map((r) => r.line), [3]);
+    assert.match(feed.skippedRows[0]!.reason, /^not valid JSON/);
+    // Each kind of bad line, alone in its file: nothing to replay, and the message names the line.
+    const refused = async (name: string, lines: readonly unknown[] | string, message: RegExp): Promise<void> => {
+      const file = await writeRecording(name, lines);
+      assert.throws(() => new ReplayFeed({ file }), (error: Error) => message.test(error.message) && !error.message.includes('\n'));
+    };
+    await refused('bad.ndjson', '{"symbol":"A","last":1,\n', /bad\.ndjson: no valid quotes, 1 malformed row; the first: bad\.ndjson:1: not valid JSON/);
+    await refused('nolast.ndjson', [{ symbol: 'A', ts: 1, volume: 5 }], /nolast\.ndjson:1: A: "last" \(or "bid"\/"ask"\) is required/);
+    await refused('nosymbol.ndjson', [{ last: 1, ts: 1 }], /nosymbol\.ndjson:1: "symbol" must be a non-empty string/);
+    await refused('crossed.ndjson', [{ symbol: 'A', bid: 2, ask: 1, ts: 1 }], /crossed\.ndjson:1: A: crossed book/);
+    await refused('badts.ndjson', [{ symbol: 'A', last: 1, ts: 'yesterday' }], /badts\.ndjson:1: "ts" must be/);
+    await refused('neg.ndjson', [{ symbol: 'A', last: -1, ts: 1 }, { symbol: 'A', last: 0, ts: 2 }], /2 malformed rows; the first: neg\.ndjson:1: .*positive price/);
+    await refused('array.ndjson', '[1,2]\n', /array\.ndjson:1: expected a JSON object/);
+    await refused('empty.ndjson', '\n', /no quotes in the file/);
     const big = await writeRecording('big.ndjson', RECORDING);
+    assert.throws(() => new ReplayFeed({ file: big, speed: 0 }), RangeError);
     assert.throws(() => new ReplayFeed({ file: big, maxFileBytes: 10 }), /limit/);
   });
 });

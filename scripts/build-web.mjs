@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // Builds the browser pages into dist/web/:
-//   web/src/dashboard.ts, web/src/console.ts  -> dist/web/assets/*.js (esbuild bundle, lightweight-charts inlined)
+//   web/src/dashboard.ts, web/src/console.ts  -> dist/web/assets/*.js (esbuild bundles; code loaded with a
+//                                                dynamic import, i.e. the chart and lightweight-charts,
+//                                                goes to its own chunk-*.js so the page does not wait for it)
 //   web/*.html                                -> dist/web/*.html
 //   web/*.css                                 -> dist/web/assets/*.css
 // Usage: node scripts/build-web.mjs [--if-needed]
@@ -56,6 +58,8 @@ export async function buildWeb({ ifNeeded = false } = {}) {
     outdir: join(stage, 'assets'),
     bundle: true,
     format: 'esm',
+    splitting: true,
+    chunkNames: 'chunk-[name]-[hash]',
     target: ['es2020', 'chrome100', 'firefox100', 'safari15'],
     minify: true,
     sourcemap: true,
@@ -83,7 +87,8 @@ export async function buildWeb({ ifNeeded = false } = {}) {
   rmSync(retired, { recursive: true, force: true });
   const bytes = Object.values(result.metafile.outputs).reduce((sum, o) => sum + o.bytes, 0);
   const ms = Math.round(performance.now() - started);
-  return `build-web: built ${relative(root, outDir)} (${entryPoints.length} bundles, ${(bytes / 1024).toFixed(0)} KiB incl. maps) in ${ms} ms`;
+  const scripts = Object.keys(result.metafile.outputs).filter((p) => p.endsWith(".js")).length;
+  return `build-web: built ${relative(root, outDir)} (${entryPoints.length} pages, ${scripts} scripts, ${(bytes / 1024).toFixed(0)} KiB incl. maps) in ${ms} ms`;
 }
 
 if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {

@@ -1,91 +1,94 @@
-// Intraday bars built in the browser from the ticks it receives (seeded from the snapshot).
-// Times are seconds shifted into the viewer's time zone, because lightweight-charts renders UTC.
+// The bars of the charted symbol: history from the server (the `bars` command), then continued live
+// from the quotes that arrive after the reply, by the seam rule (docs/web.md):
+//   - only quotes of messages received after the reply are folded (a message whose stream offset is
+//     not above the reply's holds nothing the bars do not already contain, and neither does a quote
+//     whose seq is not above the reply's `seq`, when the server sends one);
+//   - a quote is placed by its `ts` in a bucket of the timeframe (UTC-aligned, as on the server);
+//     the newest bar's bucket: high = max, low = min, close = last, volume += its traded quantity;
+//     a later bucket: a new bar (open = high = low = close = last, volume = traded); an earlier
+//     bucket: ignored (the server already counted it);
+//   - traded quantity = cumulative volume − the previous one (the reply's `volume`, then each folded
+//     quote's); a volume below the previous one is a new session, whose whole volume is traded.
+// No bar is ever built twice and none is skipped, so the chart has no gap and no duplicate at the seam.
+import { TIMEFRAME_MS, type Bar, type BarsReply, type Quote, type Timeframe } from './wire.js';
 
-export interface Bar {
-  time: number;
-  open: number;
-  high: number;
-  low: number;
-  close: number;
-}
+/** What a fold did to the bars. */
+export type FoldResult = 'extended' | 'appended' | 'ignored';
 
-/** Bar sizes kept for every watched symbol, in seconds. */
-export const RESOLUTIONS = [5, 60] as const;
-export type Resolution = (typeof RESOLUTIONS)[number];
+/** At most this many bars are kept (the oldest are dropped): a whole day of 1 s bars is not needed. */
+const MAX_BARS = 5_000;
 
-/** Bounded history: 5 s bars for 2 hours, 1 min bars for 12 hours. */
-const CAPACITY: Record<Resolution, number> = { 5: 1440, 60: 720 };
-
-/** The zone offset is looked up at most once a minute (DST changes are still honoured), not per tick. */
-let offsetSeconds = 0;
-let offsetCheckedAt = -Infinity;
-
-function localSeconds(epochMs: number): number {
-  if (epochMs - offsetCheckedAt > 60_000 || epochMs < offsetCheckedAt) {
-    // getTimezoneOffset is minutes *behind* UTC.
-    offsetSeconds = -new Date(epochMs).getTimezoneOffset() * 60;
-    offsetCheckedAt = epochMs;
-  }
-  return Math.floor(epochMs / 1000) + offsetSeconds;
-}
-
-export class BarSeries {
+export class LiveBars {
   readonly bars: Bar[] = [];
-  constructor(readonly resolution: Resolution) {}
+  /** Bars dropped from the front since the last `takeTrimmed()` (the chart then redraws them all). */
+  private trimmed = false;
+  private previousVolume: number | null;
+  readonly symbol: string;
+  readonly tf: Timeframe;
+  readonly epoch: string;
+  /** Stream offset the history is current to: messages at or below it are already in the bars. */
+  readonly offset: number;
+  /** The symbol's seq the history includes (null when the reply has none). */
+  private readonly seq: number | null;
+  private readonly tfMs: number;
+  /** Quotes folded so far (for the test hook and the readout). */
+  folded = 0;
 
-  /** Folds one price into the series; returns the bar that changed. */
-  add(epochMs: number, price: number): Bar {
-    const time = Math.floor(localSeconds(epochMs) / this.resolution) * this.resolution;
+  constructor(reply: BarsReply) {
+    this.symbol = reply.symbol;
+    this.tf = reply.tf;
+    this.epoch = reply.epoch;
+    this.offset = reply.offset;
+    this.tfMs = TIMEFRAME_MS[reply.tf];
+    this.previousVolume = Number.isFinite(reply.volume) ? reply.volume : null;
+    this.seq = typeof reply.seq === 'number' ? reply.seq : null;
+    // Defensive: keep only well-formed, strictly increasing bars (the chart library requires it).
+    for (const b of reply.bars) {
+      const last = this.bars[this.bars.length - 1];
+      if (!Number.isFinite(b.t) || !Number.isFinite(b.c)) continue;
+      if (last !== undefined && b.t <= last.t) continue;
+      this.bars.push({ t: b.t, o: b.o, h: b.h, l: b.l, c: b.c, v: b.v });
+    }
+    if (this.bars.length > MAX_BARS) this.bars.splice(0, this.bars.length - MAX_BARS);
+  }
+
+  /** True when a message at this stream offset may hold quotes the bars do not have yet. */
+  isAfterSeam(messageOffset: number | undefined): boolean {
+    return messageOffset === undefined || !(messageOffset <= this.offset);
+  }
+
+  /** Folds one quote of this symbol into the bars (see the seam rule above). */
+  fold(q: Quote): FoldResult {
+    if (this.seq !== null && q.seq <= this.seq) return 'ignored';
+    const bucket = q.ts - (((q.ts % this.tfMs) + this.tfMs) % this.tfMs);
     const last = this.bars[this.bars.length - 1];
-    if (last !== undefined && time <= last.time) {
-      // Same bucket (or a late tick, which is folded into the newest bar so times stay increasing).
-      if (price > last.high) last.high = price;
-      if (price < last.low) last.low = price;
-      last.close = price;
-      return last;
+    if (last !== undefined && bucket < last.t) return 'ignored';
+    const previous = this.previousVolume;
+    const traded = previous === null ? 0 : q.volume >= previous ? q.volume - previous : q.volume;
+    this.previousVolume = q.volume;
+    this.folded++;
+    if (last !== undefined && bucket === last.t) {
+      if (q.last > last.h) last.h = q.last;
+      if (q.last < last.l) last.l = q.last;
+      last.c = q.last;
+      last.v += traded;
+      return 'extended';
     }
-    const bar: Bar = { time, open: last?.close ?? price, high: price, low: price, close: price };
-    if (bar.open > bar.high) bar.high = bar.open;
-    if (bar.open < bar.low) bar.low = bar.open;
-    this.bars.push(bar);
-    if (this.bars.length > CAPACITY[this.resolution]) this.bars.splice(0, this.bars.length - CAPACITY[this.resolution]);
-    return bar;
+    this.bars.push({ t: bucket, o: q.last, h: q.last, l: q.last, c: q.last, v: traded });
+    if (this.bars.length > MAX_BARS) {
+      this.bars.splice(0, this.bars.length - MAX_BARS);
+      this.trimmed = true;
+    }
+    return 'appended';
+  }
+
+  /** True once after bars were dropped from the front. */
+  takeTrimmed(): boolean {
+    const t = this.trimmed;
+    this.trimmed = false;
+    return t;
   }
 }
 
-/** Both resolutions for every watched symbol, plus the last seq folded in (ticks can repeat in snapshots). */
-export class BarStore {
-  private readonly series = new Map<string, { seq: number; byResolution: Record<Resolution, BarSeries> }>();
-
-  /** Returns true when the quote was new for this symbol. */
-  add(symbol: string, seq: number, epochMs: number, price: number): boolean {
-    let entry = this.series.get(symbol);
-    if (entry === undefined) {
-      entry = { seq: -Infinity, byResolution: { 5: new BarSeries(5), 60: new BarSeries(60) } };
-      this.series.set(symbol, entry);
-    }
-    if (seq <= entry.seq) return false;
-    entry.seq = seq;
-    entry.byResolution[5].add(epochMs, price);
-    entry.byResolution[60].add(epochMs, price);
-    return true;
-  }
-
-  get(symbol: string, resolution: Resolution): readonly Bar[] {
-    return this.series.get(symbol)?.byResolution[resolution].bars ?? [];
-  }
-
-  /** A restarted server may start its sequence numbers over: accept whatever comes next. */
-  resetSequences(): void {
-    for (const entry of this.series.values()) entry.seq = -Infinity;
-  }
-
-  /** A new stream epoch: bars of the old one must not be extended across the break. */
-  clear(): void {
-    this.series.clear();
-  }
-
-  delete(symbol: string): void {
-    this.series.delete(symbol);
-  }
-}
+/** How many bars to ask for per timeframe: about a trading session at 1 min and 5 min, the last 15 min at 1 s. */
+export const BAR_LIMITS: Readonly<Record<Timeframe, number>> = { '1s': 900, '5s': 720, '1m': 600, '5m': 300 };

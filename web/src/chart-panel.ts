@@ -1,17 +1,24 @@
-// The chart of the selected symbol: intraday line or candles from the BarStore, drawn with
-// lightweight-charts (bundled locally). Redraws at most once per animation frame.
+// The chart of the selected symbol: candles or a line of closes, a volume histogram beneath, and the
+// previous close as a dashed price line that the price scale always includes. Drawn with
+// lightweight-charts (bundled locally). Times are shown in the exchange's time zone when known.
+// Redraws at most once per animation frame: `series.update()` for the bars that changed, a full
+// `setData` only when the whole history is replaced.
 import {
   CandlestickSeries,
   ColorType,
   createChart,
+  HistogramSeries,
   LineSeries,
   LineStyle,
+  TickMarkType,
+  type AutoscaleInfo,
   type IChartApi,
   type IPriceLine,
   type ISeriesApi,
+  type Time,
   type UTCTimestamp,
 } from 'lightweight-charts';
-import type { Bar, BarStore, Resolution } from './bars.js';
+import type { Bar } from './wire.js';
 
 export type ChartKind = 'line' | 'candles';
 
@@ -24,21 +31,57 @@ export interface ChartColors {
   muted: string;
 }
 
+type PriceSeries = ISeriesApi<'Line'> | ISeriesApi<'Candlestick'>;
+
+/** Intl formatters for one time zone (undefined = the viewer's own), made once per zone. */
+interface ZoneFormat {
+  hm: Intl.DateTimeFormat;
+  hms: Intl.DateTimeFormat;
+  day: Intl.DateTimeFormat;
+  month: Intl.DateTimeFormat;
+  year: Intl.DateTimeFormat;
+  full: Intl.DateTimeFormat;
+}
+
+function zoneFormat(timeZone: string | undefined): ZoneFormat {
+  const tz = timeZone === undefined ? {} : { timeZone };
+  const clock = { hourCycle: 'h23', ...tz } as const;
+  return {
+    hm: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', ...clock }),
+    hms: new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', second: '2-digit', ...clock }),
+    day: new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', ...tz }),
+    month: new Intl.DateTimeFormat('en-GB', { month: 'short', ...tz }),
+    year: new Intl.DateTimeFormat('en-GB', { year: 'numeric', ...tz }),
+    full: new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: 'numeric', month: 'short', hour: '2-digit', minute: '2-digit', second: '2-digit', ...clock }),
+  };
+}
+
+function toMs(time: Time): number {
+  return typeof time === 'number' ? time * 1000 : Date.parse(typeof time === 'string' ? time : `${time.year}-${time.month}-${time.day}`);
+}
+
+/** `#rrggbb` plus an alpha byte; any other colour syntax is returned unchanged. */
+function withAlpha(color: string, alpha: string): string {
+  return /^#[0-9a-f]{6}$/i.test(color) ? `${color}${alpha}` : color;
+}
+
 export class ChartPanel {
   private readonly chart: IChartApi;
-  private series: ISeriesApi<'Line'> | ISeriesApi<'Candlestick'> | null = null;
+  private series: PriceSeries | null = null;
+  private volume: ISeriesApi<'Histogram'> | null = null;
   private prevCloseLine: IPriceLine | null = null;
-  private symbol: string | null = null;
   private prevClose: number | null = null;
-  private dirty = false;
+  private bars: readonly Bar[] = [];
+  /** Bars already handed to the chart; the last of them may have changed since. */
+  private shown = 0;
+  private fullRedraw = false;
   private frameRequested = false;
-  private shownBars = 0;
+  private format = zoneFormat(undefined);
+  private timeZone: string | null = null;
 
   constructor(
     container: HTMLElement,
-    private readonly store: BarStore,
     private kind: ChartKind,
-    private resolution: Resolution,
     private colors: ChartColors,
   ) {
     this.chart = createChart(container, {
@@ -51,21 +94,43 @@ export class ChartPanel {
         attributionLogo: false,
       },
       grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
-      rightPriceScale: { borderColor: colors.grid },
-      timeScale: { borderColor: colors.grid, timeVisible: true, secondsVisible: true, rightOffset: 4, barSpacing: 9 },
+      rightPriceScale: { borderColor: colors.grid, scaleMargins: { top: 0.08, bottom: 0.22 } },
+      timeScale: {
+        borderColor: colors.grid,
+        timeVisible: true,
+        secondsVisible: false,
+        rightOffset: 4,
+        barSpacing: 6,
+        tickMarkFormatter: (time: Time, type: TickMarkType) => this.tickMark(time, type),
+      },
+      localization: { timeFormatter: (time: Time) => this.format.full.format(toMs(time)) },
       crosshair: { mode: 0 },
     });
     this.rebuildSeries();
   }
 
-  get selected(): string | null {
-    return this.symbol;
+  /** Replaces the whole history (a symbol, timeframe or epoch change, or a reconnect). */
+  setBars(bars: readonly Bar[], secondsVisible: boolean): void {
+    this.bars = bars;
+    this.chart.applyOptions({ timeScale: { secondsVisible } });
+    this.fullRedraw = true;
+    this.drawNow();
+    this.chart.timeScale().scrollToRealTime();
   }
 
-  show(symbol: string | null, prevClose: number | null): void {
-    this.symbol = symbol;
-    this.prevClose = prevClose;
-    this.rebuildSeries();
+  /** No history to show (no symbol, or waiting for it). */
+  clear(): void {
+    this.bars = [];
+    this.fullRedraw = true;
+    this.drawNow();
+  }
+
+  /** The bars passed to setBars changed at the end (a live fold): redraw on the next frame. */
+  barsChanged(trimmed: boolean): void {
+    if (trimmed) this.fullRedraw = true;
+    if (this.frameRequested) return;
+    this.frameRequested = true;
+    requestAnimationFrame(this.draw);
   }
 
   setKind(kind: ChartKind): void {
@@ -74,66 +139,124 @@ export class ChartPanel {
     this.rebuildSeries();
   }
 
-  setResolution(resolution: Resolution): void {
-    if (resolution === this.resolution) return;
-    this.resolution = resolution;
-    this.rebuildSeries();
-  }
-
   setColors(colors: ChartColors): void {
     this.colors = colors;
+    this.chart.applyOptions({
+      layout: { textColor: colors.text },
+      grid: { vertLines: { color: colors.grid }, horzLines: { color: colors.grid } },
+    });
     this.rebuildSeries();
   }
 
-  setPrevClose(prevClose: number): void {
+  /** The exchange's time zone for the axis and the crosshair (null: the viewer's own). */
+  setTimeZone(timeZone: string | null): void {
+    if (timeZone === this.timeZone) return;
+    this.timeZone = timeZone;
+    this.format = zoneFormat(timeZone ?? undefined);
+    // Formatters are read on every paint; a no-op option change makes the chart repaint with the new zone.
+    this.chart.applyOptions({ localization: { timeFormatter: (time: Time) => this.format.full.format(toMs(time)) } });
+  }
+
+  setPrevClose(prevClose: number | null): void {
     if (prevClose === this.prevClose) return;
     this.prevClose = prevClose;
     this.drawPrevClose();
   }
 
-  /** The selected symbol got a new tick: redraw on the next frame. */
-  touch(symbol: string): void {
-    if (symbol !== this.symbol) return;
-    this.dirty = true;
-    if (!this.frameRequested) {
-      this.frameRequested = true;
-      requestAnimationFrame(this.draw);
+  /** Draws now what the next frame would draw (so a reader sees the model and the chart in step). */
+  flushPending(): void {
+    if (this.frameRequested || this.fullRedraw) this.drawNow();
+  }
+
+  /** What the chart holds now (the test hook compares it with the model). */
+  seriesData(): { time: number; open?: number; high?: number; low?: number; close?: number; value?: number }[] {
+    return (this.series?.data() ?? []).map((d) => ({ ...(d as object), time: Number((d as { time: Time }).time) }));
+  }
+
+  /** Where the previous-close line is drawn, and the pane's height (both in CSS px), for the test hook. */
+  prevCloseGeometry(): { y: number | null; height: number } {
+    const y = this.prevClose === null || this.series === null ? null : this.series.priceToCoordinate(this.prevClose);
+    return { y, height: this.chart.paneSize().height };
+  }
+
+  private tickMark(time: Time, type: TickMarkType): string {
+    const ms = toMs(time);
+    switch (type) {
+      case TickMarkType.Year:
+        return this.format.year.format(ms);
+      case TickMarkType.Month:
+        return this.format.month.format(ms);
+      case TickMarkType.DayOfMonth:
+        return this.format.day.format(ms);
+      case TickMarkType.Time:
+        return this.format.hm.format(ms);
+      case TickMarkType.TimeWithSeconds:
+        return this.format.hms.format(ms);
     }
   }
 
   private readonly draw = (): void => {
     this.frameRequested = false;
-    if (!this.dirty || this.series === null || this.symbol === null) return;
-    this.dirty = false;
-    const bars = this.store.get(this.symbol, this.resolution);
-    if (bars.length === 0) {
-      // Bars were cleared (a new stream epoch): start an empty chart rather than keep stale candles.
-      if (this.shownBars !== 0) this.series.setData([]);
-      this.shownBars = 0;
-      return;
-    }
-    // Only the newest bar changes between frames; a full setData is needed when bars were trimmed
-    // or several new bars appeared since the last draw.
-    if (bars.length === this.shownBars || bars.length === this.shownBars + 1) {
-      this.series.update(this.toPoint(bars[bars.length - 1]!) as never);
-    } else {
-      this.series.setData(bars.map((b) => this.toPoint(b)) as never);
-    }
-    this.shownBars = bars.length;
+    this.drawNow();
   };
 
-  private toPoint(bar: Bar): { time: UTCTimestamp; value: number } | (Bar & { time: UTCTimestamp }) {
-    if (this.kind === 'line') return { time: bar.time as UTCTimestamp, value: bar.close };
-    return { time: bar.time as UTCTimestamp, open: bar.open, high: bar.high, low: bar.low, close: bar.close };
+  private drawNow(): void {
+    const series = this.series;
+    const volume = this.volume;
+    if (series === null || volume === null) return;
+    const bars = this.bars;
+    if (this.fullRedraw || bars.length < this.shown) {
+      this.fullRedraw = false;
+      series.setData(bars.map((b) => this.point(b)) as never);
+      volume.setData(bars.map((b) => this.volumePoint(b)));
+    } else {
+      // The last bar shown may have grown, and bars may have been appended: update them in order.
+      for (let i = Math.max(0, this.shown - 1); i < bars.length; i++) {
+        series.update(this.point(bars[i]!) as never);
+        volume.update(this.volumePoint(bars[i]!));
+      }
+    }
+    this.shown = bars.length;
   }
+
+  private point(bar: Bar): { time: UTCTimestamp; value: number } | { time: UTCTimestamp; open: number; high: number; low: number; close: number } {
+    const time = (bar.t / 1000) as UTCTimestamp;
+    if (this.kind === 'line') return { time, value: bar.c };
+    return { time, open: bar.o, high: bar.h, low: bar.l, close: bar.c };
+  }
+
+  private volumePoint(bar: Bar): { time: UTCTimestamp; value: number; color: string } {
+    const color = bar.c >= bar.o ? this.colors.up : this.colors.down;
+    return { time: (bar.t / 1000) as UTCTimestamp, value: bar.v, color: withAlpha(color, '59') };
+  }
+
+  /** Includes the previous close in the price range, so its line is always on screen. */
+  private readonly autoscale = (original: () => AutoscaleInfo | null): AutoscaleInfo | null => {
+    const info = original();
+    const p = this.prevClose;
+    if (p === null) return info;
+    if (info === null || info.priceRange === null) return { priceRange: { minValue: p, maxValue: p } };
+    return {
+      ...info,
+      priceRange: { minValue: Math.min(info.priceRange.minValue, p), maxValue: Math.max(info.priceRange.maxValue, p) },
+    };
+  };
 
   private rebuildSeries(): void {
     if (this.series !== null) this.chart.removeSeries(this.series);
+    if (this.volume !== null) this.chart.removeSeries(this.volume);
     this.prevCloseLine = null;
     const { up, down, accent } = this.colors;
+    this.volume = this.chart.addSeries(HistogramSeries, {
+      priceScaleId: 'volume',
+      priceFormat: { type: 'volume' },
+      lastValueVisible: false,
+      priceLineVisible: false,
+    });
+    this.chart.priceScale('volume').applyOptions({ scaleMargins: { top: 0.82, bottom: 0 } });
     this.series =
       this.kind === 'line'
-        ? this.chart.addSeries(LineSeries, { color: accent, lineWidth: 2, priceLineVisible: true, lastValueVisible: true })
+        ? this.chart.addSeries(LineSeries, { color: accent, lineWidth: 2, priceLineVisible: true, lastValueVisible: true, autoscaleInfoProvider: this.autoscale })
         : this.chart.addSeries(CandlestickSeries, {
             upColor: up,
             downColor: down,
@@ -141,15 +264,11 @@ export class ChartPanel {
             borderDownColor: down,
             wickUpColor: up,
             wickDownColor: down,
+            autoscaleInfoProvider: this.autoscale,
           });
-    this.shownBars = 0;
     this.drawPrevClose();
-    if (this.symbol !== null) {
-      const bars = this.store.get(this.symbol, this.resolution);
-      this.series.setData(bars.map((b) => this.toPoint(b)) as never);
-      this.shownBars = bars.length;
-    }
-    this.chart.timeScale().scrollToRealTime();
+    this.fullRedraw = true;
+    this.drawNow();
   }
 
   private drawPrevClose(): void {
@@ -166,5 +285,7 @@ export class ChartPanel {
             axisLabelVisible: true,
             title: 'prev close',
           });
+    // The autoscale provider reads prevClose: ask the price scale to fit again.
+    this.chart.priceScale('right').applyOptions({ autoScale: true });
   }
 }

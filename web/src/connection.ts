@@ -1,7 +1,7 @@
 // A WebSocket that stays connected: exponential backoff with jitter between attempts, a liveness
 // watchdog fed by every incoming message (including the app-level heartbeat, since browsers never
 // see ping frames), and an "offline" state driven by the browser's own network events.
-import type { ClientCommand, ServerMessage } from './wire.js';
+import type { ClientCommand, IncomingMessage } from './wire.js';
 
 export type ConnectionState =
   | { kind: 'connecting'; attempt: number }
@@ -12,14 +12,14 @@ export type ConnectionState =
 export interface QuoteSocketOptions {
   /** Called before every attempt so the URL carries the current watchlist and cadence. */
   url: () => string;
-  onMessage: (message: ServerMessage) => void;
+  onMessage: (message: IncomingMessage) => void;
   onState: (state: ConnectionState) => void;
   initialDelayMs?: number;
   maxDelayMs?: number;
 }
 
 /** Silence longer than this many heartbeat periods means the connection is dead. */
-const HEARTBEAT_GRACE = 2.5;
+const HEARTBEAT_GRACE = 2;
 const DEFAULT_HEARTBEAT_MS = 15_000;
 
 export class QuoteSocket {
@@ -88,9 +88,9 @@ export class QuoteSocket {
     ws.onmessage = (event: MessageEvent) => {
       this.lastSeen = Date.now();
       if (typeof event.data !== 'string') return; // the dashboard speaks JSON text frames only
-      let message: ServerMessage;
+      let message: IncomingMessage;
       try {
-        message = JSON.parse(event.data) as ServerMessage;
+        message = JSON.parse(event.data) as IncomingMessage;
       } catch {
         return;
       }

@@ -1,6 +1,8 @@
 // Connection console: the reference article's client page done properly. Connect to any address
 // over ws:// or wss://, send text, and log every event ("Connection opened", "Receive: …",
-// "Send: …", "Connection closed (code, reason)", errors).
+// "Send: …", "Connection closed (code, reason)", errors). When a connection cannot be opened, it asks
+// the server over plain HTTP why (diagnose.ts), since the browser only ever says 1006.
+import { diagnoseFailure } from './diagnose.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -21,6 +23,7 @@ const ui = {
   state: byId('conn-state'),
   counters: byId('counters'),
   examples: byId('examples'),
+  diagnosis: byId('diagnosis'),
 };
 
 /** The log keeps the newest entries only, so an all-symbols feed cannot grow the page without bound. */
@@ -34,8 +37,11 @@ let ws: WebSocket | null = null;
 let received = 0;
 let sent = 0;
 
+/** A small first subscription: one message a second with two quotes, so the log stays readable. */
+const DEFAULT_QUERY = '/ws?symbols=AAPL,MSFT';
+
 ui.scheme.value = location.protocol === 'https:' ? 'wss' : 'ws';
-ui.address.value = location.host;
+ui.address.value = `${location.host}${DEFAULT_QUERY}`;
 
 function timestamp(): string {
   const d = new Date();
@@ -70,6 +76,7 @@ function renderState(): void {
 
 function connect(): void {
   if (ws !== null) return;
+  ui.diagnosis.hidden = true;
   const address = ui.address.value.trim().replace(/^wss?:\/\//, '');
   if (address === '') {
     log('error', 'Enter a server address, e.g. localhost:8765');
@@ -84,8 +91,10 @@ function connect(): void {
     return;
   }
   ws = socket;
+  let opened = false;
   log('info', `Connecting to ${url}`);
   socket.onopen = () => {
+    opened = true;
     log('open', 'Connection opened');
     renderState();
     ui.message.focus();
@@ -98,14 +107,26 @@ function connect(): void {
   };
   socket.onerror = () => {
     // Browsers deliberately hide the cause; the close event that follows carries the code.
-    log('error', 'Error: the connection failed or was interrupted');
+    log('error', opened ? 'Error: the connection was interrupted' : `Error: could not open ${url}`);
   };
   socket.onclose = (event: CloseEvent) => {
     log('close', `Connection closed (${event.code}${event.reason === '' ? '' : `, ${event.reason}`})${event.wasClean ? '' : ' — not clean'}`);
     if (ws === socket) ws = null;
     renderState();
+    if (!opened) void explainFailure(url);
   };
   renderState();
+}
+
+/** The handshake failed: ask the server over HTTP what it would have answered, and say so. */
+async function explainFailure(url: string): Promise<void> {
+  log('info', 'Asking the server why (GET /healthz, then the same request over HTTP)…');
+  const reason = await diagnoseFailure(url);
+  if (ws !== null) return; // already connecting again: the answer is about an older attempt
+  // The banner first: it takes room from the log, which then scrolls to its newest entry.
+  ui.diagnosis.textContent = reason;
+  ui.diagnosis.hidden = false;
+  log('error', `Why: ${reason}`);
 }
 
 function describeBinary(data: unknown): string {

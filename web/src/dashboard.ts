@@ -1,13 +1,24 @@
 // Dashboard entry point: wires the socket, the watchlist table, the chart, search and preferences.
-import { BarStore, type Resolution } from './bars.js';
-import { ChartPanel, type ChartColors } from './chart-panel.js';
+import { ChartFeed, type ChartState } from './chart-feed.js';
+import type { ChartColors } from './chart-panel.js';
 import { QuoteSocket, type ConnectionState } from './connection.js';
-import { direction, formatChange, formatPercent, formatPrice, formatVolume } from './format.js';
+import { direction, formatChange, formatPercent, formatPrice, formatTime, formatVolume } from './format.js';
+import { LazyChart } from './lazy-chart.js';
+import { Markets, SESSION_LABEL, sessionTitle } from './markets.js';
 import * as prefs from './prefs.js';
 import { QuoteTable } from './quote-table.js';
 import { LiveStats } from './stats.js';
 import { SymbolSearch } from './symbol-search.js';
-import { CADENCES, type ClientCommand, type FeedStatus, type Quote, type ServerMessage, type SymbolInfo } from './wire.js';
+import {
+  CADENCES,
+  isTimeframe,
+  type ClientCommand,
+  type CommandId,
+  type FeedStatus,
+  type IncomingMessage,
+  type Quote,
+  type SymbolInfo,
+} from './wire.js';
 
 function byId<T extends HTMLElement>(id: string): T {
   const el = document.getElementById(id);
@@ -17,6 +28,7 @@ function byId<T extends HTMLElement>(id: string): T {
 
 const ui = {
   status: byId<HTMLButtonElement>('status'),
+  staleSince: byId('stale-since'),
   rate: byId('rate'),
   quoteRate: byId('quote-rate'),
   latency: byId('latency'),
@@ -34,7 +46,9 @@ const ui = {
   chartLast: byId('chart-last'),
   chartChange: byId('chart-change'),
   chartKind: byId('chart-kind'),
-  chartResolution: byId('chart-resolution'),
+  chartTimeframe: byId('chart-timeframe'),
+  chartStatus: byId('chart-status'),
+  chartMarket: byId('chart-market'),
   details: byId('details'),
   server: byId('server-info'),
   toast: byId('toast'),
@@ -49,7 +63,6 @@ const chartPrefs = prefs.loadChartPrefs();
 let universe: SymbolInfo[] = [];
 const infoBySymbol = new Map<string, SymbolInfo>();
 const latest = new Map<string, Quote>();
-const bars = new BarStore();
 const stats = new LiveStats();
 let connection: ConnectionState = { kind: 'connecting', attempt: 0 };
 /** The stream epoch the shown data belongs to (null before the first welcome). */
@@ -58,6 +71,8 @@ let epoch: string | null = null;
 let streamOffset = -1;
 let feed: FeedStatus = { state: 'up' };
 let nextCommandId = 1;
+/** When the prices shown stopped being live (Date.now()), or null while they are live. */
+let staleSince: number | null = null;
 
 // ---- colours -----------------------------------------------------------------------------------
 function applyColorConvention(): void {
@@ -78,7 +93,19 @@ const table = new QuoteTable(ui.tbody, ui.tableWrap, {
   onSelect: (symbol) => selectSymbol(symbol),
   onRemove: (symbol) => removeSymbol(symbol),
 });
-const chart = new ChartPanel(ui.chart, bars, chartPrefs.kind, chartPrefs.resolution, chartColors());
+// The chart library arrives as a separate chunk (lazy-chart.ts): the table and the socket do not wait for it.
+const chart = new LazyChart(ui.chart, chartPrefs.kind, chartColors(), (err) =>
+  showToast(`Chart unavailable (${err instanceof Error ? err.message : String(err)})`),
+);
+const chartFeed = new ChartFeed({
+  panel: chart,
+  send: (command) => (socket.send({ ...command, id: nextCommandId }) ? nextCommandId++ : null),
+  onState: (state: ChartState, detail: string) => {
+    ui.chart.dataset['state'] = state;
+    ui.chartStatus.textContent = detail;
+    ui.chartStatus.hidden = detail === '';
+  },
+});
 
 function displayName(symbol: string): string {
   return infoBySymbol.get(symbol)?.name ?? '';
@@ -97,14 +124,16 @@ function selectSymbol(symbol: string | null): void {
   chartPrefs.symbol = symbol;
   prefs.saveChartPrefs(chartPrefs);
   const quote = symbol === null ? undefined : latest.get(symbol);
-  chart.show(symbol, quote?.prevClose ?? infoBySymbol.get(symbol ?? '')?.prevClose ?? null);
+  chart.setPrevClose(quote?.prevClose ?? infoBySymbol.get(symbol ?? '')?.prevClose ?? null);
+  chartFeed.show(symbol, chartPrefs.tf);
   ui.chartSymbol.textContent = symbol ?? 'No symbol selected';
   ui.chartName.textContent = symbol === null ? 'Click a row to chart it' : displayName(symbol);
   renderChartHeader();
+  renderMarkets();
 }
 
 function renderChartHeader(): void {
-  const symbol = chart.selected;
+  const symbol = chartFeed.symbol;
   const q = symbol === null ? undefined : latest.get(symbol);
   if (q === undefined) {
     ui.chartLast.textContent = '';
@@ -158,42 +187,51 @@ function socketUrl(): string {
   return `${scheme}//${location.host}/ws?symbols=${symbols}&interval=${cadence}${token}${since}`;
 }
 
-function send(command: ClientCommand): void {
-  command.id = nextCommandId++;
-  socket.send(command); // when closed, the reconnect URL already carries the new state
+function send(command: ClientCommand): CommandId {
+  const id = nextCommandId++;
+  socket.send({ ...command, id }); // when closed, the reconnect URL already carries the new state
+  return id;
 }
 
 function applyQuotes(quotes: readonly Quote[]): void {
   const now = Date.now();
+  const charted = chartFeed.symbol;
   for (let i = 0; i < quotes.length; i++) {
     const q = quotes[i]!;
     stats.countQuote(now - q.ts);
     if (!watched.has(q.symbol)) continue; // in flight when the symbol was removed
     latest.set(q.symbol, q);
     table.push(q);
-    if (bars.add(q.symbol, q.seq, q.ts, q.last) && q.symbol === chart.selected) {
-      chart.touch(q.symbol);
-      scheduleHeader();
-    }
+    if (q.symbol === charted) scheduleHeader();
   }
 }
 
-function handleMessage(message: ServerMessage): void {
+function handleMessage(message: IncomingMessage): void {
   stats.countMessage();
   switch (message.type) {
     case 'quotes':
     case 'snapshot':
       // A recovered snapshot holds what was missed while disconnected: applied like updates.
       applyQuotes(message.quotes);
+      chartFeed.handleQuotes(message.quotes, message.offset);
       streamOffset = message.offset;
       break;
-    case 'welcome':
+    case 'bars':
+      chartFeed.handleReply(message);
+      break;
+    case 'welcome': {
+      const sameStream = message.epoch === epoch;
       enterEpoch(message.epoch);
       setFeedStatus(message.feed);
       ui.server.textContent = `${message.server} ${message.version}${message.worker !== undefined ? ` · worker ${message.worker}` : ''}`;
+      // Every (re)connection reloads the chart's history: what happened while we were away is in it.
+      chartFeed.reload(sameStream);
       break;
+    }
     case 'epoch':
       enterEpoch(message.epoch);
+      // A new stream: its history replaces the chart, so no candle bridges the two epochs.
+      chartFeed.reload(false);
       break;
     case 'status':
       setFeedStatus(message.reason !== undefined ? { state: message.feed, reason: message.reason } : { state: message.feed });
@@ -203,11 +241,13 @@ function handleMessage(message: ServerMessage): void {
         if (!infoBySymbol.has(info.symbol)) universe.push(info);
         infoBySymbol.set(info.symbol, info);
       }
+      renderMarkets();
       break;
     case 'interval':
       ui.cadence.value = String(message.interval);
       break;
     case 'error':
+      if (chartFeed.handleError(message.id, message.code, message.message)) break;
       for (const s of message.symbols ?? []) table.markUnavailable(s, message.message);
       showToast(`${message.code}: ${message.message}`);
       break;
@@ -228,17 +268,11 @@ const socket = new QuoteSocket({
 });
 
 /**
- * The server restarted its stream (new epoch): seqs start over and prices jump, so the chart's bars
- * end here instead of one candle bridging the two epochs, and the table accepts the new seqs.
+ * The server restarted its stream (new epoch): seqs start over and prices jump, so the table accepts
+ * the new seqs (the chart reloads its history from the new stream, see the callers).
  */
 function enterEpoch(next: string): void {
-  if (epoch !== null && next !== epoch) {
-    bars.clear();
-    table.resetSequences();
-    if (chart.selected !== null) chart.touch(chart.selected);
-  }
-  // A reconnect within the same epoch continues the seqs; anything else (first welcome) starts afresh.
-  if (next !== epoch) bars.resetSequences();
+  if (epoch !== null && next !== epoch) table.resetSequences();
   epoch = next;
   document.documentElement.dataset['epoch'] = next;
 }
@@ -270,7 +304,14 @@ function renderStatus(): void {
   }
   el.title = connection.kind === 'reconnecting' ? 'Click to reconnect now' : feed.state !== 'up' ? (feed.reason ?? '') : '';
   // Prices are dimmed whenever they may be out of date: no connection, or a feed that is not up.
-  document.documentElement.dataset['fresh'] = connection.kind === 'live' && feed.state === 'up' ? 'yes' : 'no';
+  const fresh = connection.kind === 'live' && feed.state === 'up';
+  document.documentElement.dataset['fresh'] = fresh ? 'yes' : 'no';
+  // "stale since" once prices were shown and stopped being live (not while the first connection is made).
+  if (fresh) staleSince = null;
+  else if (staleSince === null && latest.size > 0) staleSince = Date.now();
+  const text = staleSince === null ? '' : `stale since ${formatTime(staleSince)}`;
+  if (ui.staleSince.textContent !== text) ui.staleSince.textContent = text;
+  ui.staleSince.hidden = staleSince === null;
 }
 
 ui.status.addEventListener('click', () => socket.reconnectNow());
@@ -287,7 +328,7 @@ function addSymbol(symbol: string): void {
   table.addRow(symbol, displayName(symbol));
   refreshCount();
   send({ type: 'subscribe', symbols: [symbol] });
-  selectSymbol(symbol);
+  selectSymbol(symbol); // also draws its session badge
 }
 
 function removeSymbol(symbol: string): void {
@@ -297,10 +338,9 @@ function removeSymbol(symbol: string): void {
   prefs.saveWatchlist(watchlist);
   table.removeRow(symbol);
   latest.delete(symbol);
-  bars.delete(symbol);
   refreshCount();
   send({ type: 'unsubscribe', symbols: [symbol] });
-  if (chart.selected === symbol) selectSymbol(watchlist[0] ?? null);
+  if (chartFeed.symbol === symbol) selectSymbol(watchlist[0] ?? null);
 }
 
 const search = new SymbolSearch({
@@ -330,8 +370,8 @@ function syncSegments(): void {
   for (const b of ui.chartKind.querySelectorAll<HTMLButtonElement>('button')) {
     b.setAttribute('aria-pressed', String(b.dataset['kind'] === chartPrefs.kind));
   }
-  for (const b of ui.chartResolution.querySelectorAll<HTMLButtonElement>('button')) {
-    b.setAttribute('aria-pressed', String(Number(b.dataset['resolution']) === chartPrefs.resolution));
+  for (const b of ui.chartTimeframe.querySelectorAll<HTMLButtonElement>('button')) {
+    b.setAttribute('aria-pressed', String(b.dataset['tf'] === chartPrefs.tf));
   }
 }
 
@@ -344,12 +384,12 @@ ui.chartKind.addEventListener('click', (event) => {
   syncSegments();
 });
 
-ui.chartResolution.addEventListener('click', (event) => {
-  const resolution = Number((event.target as HTMLElement).closest('button')?.dataset['resolution']);
-  if (resolution !== 5 && resolution !== 60) return;
-  chartPrefs.resolution = resolution as Resolution;
+ui.chartTimeframe.addEventListener('click', (event) => {
+  const tf = (event.target as HTMLElement).closest('button')?.dataset['tf'];
+  if (!isTimeframe(tf) || tf === chartPrefs.tf) return;
+  chartPrefs.tf = tf;
   prefs.saveChartPrefs(chartPrefs);
-  chart.setResolution(chartPrefs.resolution);
+  chartFeed.show(chartFeed.symbol, tf); // the timeframe's own history, from the server
   syncSegments();
 });
 syncSegments();
@@ -378,7 +418,45 @@ setInterval(() => {
   ui.quoteRate.textContent = s.quotesPerSecond.toFixed(0);
   ui.latency.textContent = s.medianLatencyMs === null ? '—' : `${Math.max(0, s.medianLatencyMs).toFixed(0)} ms`;
   if (connection.kind === 'reconnecting') renderStatus();
+  renderMarketClock();
 }, 1000);
+
+// ---- market sessions ---------------------------------------------------------------------------
+const markets = new Markets('/api/markets', () => renderMarkets());
+
+/** The session badge of every row and the chart's market line, from the last /api/markets answer. */
+function renderMarkets(): void {
+  for (const symbol of watchlist) {
+    const view = markets.forExchange(infoBySymbol.get(symbol)?.exchange);
+    if (view === undefined) table.setSession(symbol, null, '', '');
+    else table.setSession(symbol, view.market.state, SESSION_LABEL[view.market.state], sessionTitle(view, markets.localTime(view.market)));
+  }
+  const view = markets.forExchange(infoBySymbol.get(chartFeed.symbol ?? '')?.exchange);
+  chart.setTimeZone(view?.market.timeZone ?? null);
+  renderMarketClock();
+}
+
+/** "NASDAQ · 10:31:02 New York · open": the charted symbol's exchange time, every second. */
+function renderMarketClock(): void {
+  const info = infoBySymbol.get(chartFeed.symbol ?? '');
+  const view = markets.forExchange(info?.exchange);
+  const el = ui.chartMarket;
+  if (info === undefined || view === undefined) {
+    el.hidden = info === undefined;
+    el.textContent = info?.exchange ?? '';
+    el.removeAttribute('title');
+    return;
+  }
+  const { market } = view;
+  const city = market.timeZone.slice(market.timeZone.lastIndexOf('/') + 1).replace(/_/g, ' ');
+  const local = markets.localTime(market);
+  const real = market.exchangeState !== market.state ? ` (exchange ${market.exchangeState})` : '';
+  const text = `${info.exchange} · ${local} ${city} · ${SESSION_LABEL[market.state]}${real}`;
+  el.hidden = false;
+  if (el.textContent !== text) el.textContent = text;
+  el.dataset['state'] = market.state;
+  el.title = sessionTitle(view, local);
+}
 
 // ---- start -------------------------------------------------------------------------------------
 async function loadUniverse(): Promise<void> {
@@ -396,16 +474,48 @@ async function loadUniverse(): Promise<void> {
     if (info !== undefined) table.setName(symbol, info.name);
     else table.markUnavailable(symbol, 'Not in the server’s symbol list');
   }
-  if (chart.selected !== null) {
-    ui.chartName.textContent = displayName(chart.selected);
-    const info = infoBySymbol.get(chart.selected);
-    if (info !== undefined && !latest.has(chart.selected)) chart.setPrevClose(info.prevClose);
+  const charted = chartFeed.symbol;
+  if (charted !== null) {
+    ui.chartName.textContent = displayName(charted);
+    const info = infoBySymbol.get(charted);
+    if (info !== undefined && !latest.has(charted)) chart.setPrevClose(info.prevClose);
   }
+  renderMarkets();
 }
 
+chartFeed.tf = chartPrefs.tf;
 selectSymbol(chartPrefs.symbol !== null && watched.has(chartPrefs.symbol) ? chartPrefs.symbol : (watchlist[0] ?? null));
 socket.start();
 void loadUniverse();
+markets.start();
 
-// Exposed for debugging in the browser console and for the end-to-end tests.
+// Exposed for debugging in the browser console.
 Object.assign(window, { tickstream: { socket, watchlist: () => [...watchlist], stats } });
+// A small read-only hook for the end-to-end tests (test/web): what the chart holds and when things were painted.
+Object.assign(window, {
+  __tickstream: {
+    chartBars: () => (chartFeed.live?.bars ?? []).map((b) => ({ ...b })),
+    chartSeries: () => {
+      chart.flushPending();
+      return chart.seriesData();
+    },
+    /** The model and what is drawn, read together. */
+    chartSnapshot: () => {
+      chart.flushPending();
+      return { bars: (chartFeed.live?.bars ?? []).map((b) => ({ ...b })), series: chart.seriesData(), liveUpdates: chartFeed.liveUpdates };
+    },
+    chartInfo: () => ({
+      symbol: chartFeed.symbol,
+      tf: chartFeed.tf,
+      state: chartFeed.state,
+      epoch: chartFeed.live?.epoch ?? null,
+      offset: chartFeed.live?.offset ?? null,
+      loads: chartFeed.loads,
+      liveUpdates: chartFeed.liveUpdates,
+      folded: chartFeed.live?.folded ?? 0,
+    }),
+    prevClose: () => chart.prevCloseGeometry(),
+    firstQuotePaintedAt: () => table.firstPaintAt,
+    firstHistoryAt: () => chart.firstHistoryAt,
+  },
+});

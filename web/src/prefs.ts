@@ -1,5 +1,6 @@
 // Dashboard preferences remembered in localStorage. Every read tolerates missing or corrupt values,
 // because storage is shared with whatever else ran on this origin.
+import { isTimeframe, type Timeframe } from './wire.js';
 
 const KEY_WATCHLIST = 'tickstream.watchlist';
 const KEY_COLORS = 'tickstream.colors';
@@ -17,8 +18,8 @@ export type ColorConvention = 'green-up' | 'red-up';
 
 export interface ChartPrefs {
   kind: 'line' | 'candles';
-  /** Bar size in seconds. */
-  resolution: 5 | 60;
+  /** Bar timeframe (the server keeps 1s, 5s, 1m and 5m bars). */
+  tf: Timeframe;
   symbol: string | null;
 }
 
@@ -72,11 +73,12 @@ export function saveCadence(ms: number): void {
 }
 
 export function loadChartPrefs(): ChartPrefs {
-  const prefs: ChartPrefs = { kind: 'candles', resolution: 5, symbol: null };
+  const prefs: ChartPrefs = { kind: 'candles', tf: '1m', symbol: null };
   try {
-    const parsed = JSON.parse(read(KEY_CHART) ?? '{}') as Partial<ChartPrefs>;
+    const parsed = JSON.parse(read(KEY_CHART) ?? '{}') as Partial<ChartPrefs> & { resolution?: unknown };
     if (parsed.kind === 'line' || parsed.kind === 'candles') prefs.kind = parsed.kind;
-    if (parsed.resolution === 5 || parsed.resolution === 60) prefs.resolution = parsed.resolution;
+    if (isTimeframe(parsed.tf)) prefs.tf = parsed.tf;
+    else if (parsed.resolution === 5) prefs.tf = '5s'; // saved by the page before server-side bars
     if (typeof parsed.symbol === 'string') prefs.symbol = parsed.symbol;
   } catch {
     /* defaults */

@@ -13,6 +13,9 @@ interface Row {
   symbol: string;
   tr: HTMLTableRowElement;
   name: HTMLTableCellElement;
+  /** The name again under the code, shown only where the table is too narrow for a Name column. */
+  subName: HTMLSpanElement;
+  session: HTMLSpanElement;
   cells: Record<Field, HTMLTableCellElement>;
   /** Values currently on screen (NaN = nothing shown yet), compared before touching the DOM. */
   shown: Record<Field, number>;
@@ -38,6 +41,8 @@ export class QuoteTable {
   private readonly visibility: IntersectionObserver;
   private frameRequested = false;
   private selected: string | null = null;
+  /** performance.now() when the first quote was written into a row (the page's first live paint). */
+  firstPaintAt: number | null = null;
 
   constructor(
     private readonly tbody: HTMLTableSectionElement,
@@ -66,10 +71,20 @@ export class QuoteTable {
     tr.className = 'pending';
     tr.setAttribute('aria-selected', 'false');
     const symbolCell = cell(tr, 'sym');
-    symbolCell.textContent = symbol;
+    const code = document.createElement('span');
+    code.className = 'code';
+    code.textContent = symbol;
+    const subName = document.createElement('span');
+    subName.className = 'sub-name';
+    subName.textContent = name;
+    symbolCell.append(code, subName);
     const nameCell = cell(tr, 'name');
     nameCell.textContent = name;
     nameCell.title = name;
+    const session = document.createElement('span');
+    session.className = 'session';
+    session.hidden = true;
+    cell(tr, 'session').append(session);
     const cells = {} as Record<Field, HTMLTableCellElement>;
     const shown = {} as Record<Field, number>;
     for (const field of FIELDS) {
@@ -87,8 +102,10 @@ export class QuoteTable {
     actions.append(remove);
     this.tbody.append(tr);
     const row: Row = {
-      symbol, tr, name: nameCell, cells, shown,
-      flip: { last: 0, bid: 0, ask: 0 }, dayDirection: 0, queued: null, visible: false,
+      symbol, tr, name: nameCell, subName, session, cells, shown,
+      // Assumed visible until the IntersectionObserver reports, so the first quotes are drawn on the
+      // very next frame instead of waiting for its first callback (rows out of view are drawn once).
+      flip: { last: 0, bid: 0, ask: 0 }, dayDirection: 0, queued: null, visible: true,
     };
     this.rows.set(symbol, row);
     this.rowByElement.set(tr, row);
@@ -110,7 +127,22 @@ export class QuoteTable {
     if (row !== undefined && row.name.textContent !== name) {
       row.name.textContent = name;
       row.name.title = name;
+      row.subName.textContent = name;
     }
+  }
+
+  /** The row's session badge (open / pre-open / break / closed); null hides it (no known market). */
+  setSession(symbol: string, state: string | null, label: string, title: string): void {
+    const badge = this.rows.get(symbol)?.session;
+    if (badge === undefined) return;
+    if (state === null) {
+      badge.hidden = true;
+      return;
+    }
+    badge.hidden = false;
+    if (badge.dataset['state'] !== state) badge.dataset['state'] = state;
+    if (badge.textContent !== label) badge.textContent = label;
+    if (badge.title !== title) badge.title = title;
   }
 
   markUnavailable(symbol: string, reason: string): void {
@@ -176,7 +208,11 @@ export class QuoteTable {
 
   private patch(row: Row, q: Quote): void {
     const { cells, shown } = row;
-    if (shown.last !== shown.last) row.tr.classList.remove('pending'); // first data (NaN check)
+    if (shown.last !== shown.last) {
+      row.tr.classList.remove('pending'); // first data (NaN check)
+      // Recorded once the frame that shows it has been painted (a task queued from rAF runs after it).
+      if (this.firstPaintAt === null) setTimeout(() => (this.firstPaintAt ??= performance.now()), 0);
+    }
 
     const dayDir = direction(q.change);
     if (dayDir !== row.dayDirection || shown.change !== shown.change) {

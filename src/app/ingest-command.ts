@@ -8,12 +8,15 @@ import type { AddressInfo } from 'node:net';
 import { parseArgs } from 'node:util';
 import { Counter, Gauge, Registry, collectDefaultMetrics } from 'prom-client';
 import { FeedStream } from '../broker/feed-stream.js';
+import { RedisBarsWriter } from '../broker/redis-bars.js';
 import { checkBroker, createBrokerPublisher, type BrokerPublisher } from './broker-source.js';
 import { ConfigError, loadServeConfig } from './config.js';
 import { ingestHelp } from './help.js';
 import { createLogger } from './logger.js';
+import { registerUpstreamMetrics } from './metrics.js';
+import { hasUpstreamStats } from '../market/upstream/index.js';
 import { sendJson, sendReadiness } from './routes.js';
-import { buildFeed, exitOnCrash, serveArgsConfig, waitForShutdownSignal } from './serve-command.js';
+import { buildFeed, exitOnCrash, serveArgsConfig, waitForShutdownSignal, warnWithoutClients } from './serve-command.js';
 
 export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = parseArgs({ args: [...argv], options: serveArgsConfig(), strict: true, allowPositionals: true, allowNegative: true });
@@ -30,12 +33,22 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
 
   await checkBroker(config.broker);
   const feed = await buildFeed(config, logger);
+  warnWithoutClients(feed, logger, 'ingest');
   const stream = new FeedStream(feed, { logger: logger.child({ component: 'stream' }) });
-  const publisher = createBrokerPublisher(config.broker, config.brokerPrefix, () => stream.state.snapshot(), logger);
+  const publisher = createBrokerPublisher(config.broker, config.brokerPrefix, () => stream.state.snapshot(false), logger);
   await publisher.start();
-  await stream.start(publisher);
+  // The day's bars go to Redis beside the stream, so an edge started later has the charts too.
+  const bars = new RedisBarsWriter({ url: config.broker, prefix: config.brokerPrefix, state: () => stream.state, logger: logger.child({ component: 'bars' }) });
+  bars.start();
+  // The feed first, then its history saved, then the stream published: an edge that reads the first
+  // snapshot finds the bars of the day already there.
+  await stream.run();
+  await bars.waitReady();
+  await bars.flush();
+  stream.addSink(publisher);
 
   const registry = ingestMetrics(stream, publisher);
+  if (hasUpstreamStats(feed)) registerUpstreamMetrics(registry, feed);
   const http = createServer((req, res) => {
     route(req, res, stream, publisher, registry).catch((err: unknown) => {
       logger.error({ err }, 'request failed');
@@ -50,6 +63,7 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
   } catch (err) {
     logger.fatal({ err, port: config.metricsPort }, `cannot listen: ${(err as Error).message}`);
     await stream.stop();
+    await bars.stop();
     await publisher.stop();
     return 1;
   }
@@ -61,6 +75,7 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
     // Edges tell their clients at once, instead of noticing the silence 3 s later.
     publisher.status({ state: 'down', reason: 'ingest stopped' });
     await stream.stop();
+    await bars.stop();
     await publisher.stop();
     http.closeAllConnections();
     await new Promise<void>((resolve) => http.close(() => resolve()));

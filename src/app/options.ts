@@ -38,6 +38,16 @@ export interface ServeConfig {
   tlsKey: string | undefined;
   /** A feed spec: 'simulator', 'replay:<file>', 'module:<file.js>' or another registered kind. */
   feed: string;
+  /** `replay:FILE` playback speed: a number > 0 (10 = ten times as fast as recorded) or 'max'. */
+  replaySpeed: number | 'max';
+  /** `replay:FILE`: start over at the end of the file (false: play it once, then the feed is down). */
+  replayLoop: boolean;
+  /** Upstream feeds (finnhub, alpaca, binance): the ws:// or wss:// endpoint instead of the provider's. */
+  feedUrl: string | undefined;
+  /** Upstream feeds: the provider's symbols to subscribe to (binance without it: what clients ask for). */
+  feedSymbols: string[] | undefined;
+  /** Upstream feeds: silence (ms) after which the feed is reported stale (twice as long: reconnect). */
+  feedStaleAfter: number;
   /** Processes serving the port (node:cluster); 1 = a single process. */
   workers: number;
   /** Redis URL: `serve` becomes an edge reading the stream from it, `ingest` publishes to it. */
@@ -50,6 +60,8 @@ export interface ServeConfig {
   symbols: number | string[] | undefined;
   seed: number | undefined;
   ticksPerSecond: number | undefined;
+  /** Simulator: trade around the clock (the demo default) or only in each exchange's hours. */
+  alwaysOpen: boolean;
   interval: number;
   heartbeat: number;
   pingInterval: number;
@@ -104,6 +116,11 @@ export const SERVE_DEFAULTS: ServeConfig = {
   tlsCert: undefined,
   tlsKey: undefined,
   feed: 'simulator',
+  replaySpeed: 1,
+  replayLoop: true,
+  feedUrl: undefined,
+  feedSymbols: undefined,
+  feedStaleAfter: 30_000,
   workers: 1,
   broker: undefined,
   brokerPrefix: 'tickstream',
@@ -111,6 +128,7 @@ export const SERVE_DEFAULTS: ServeConfig = {
   symbols: undefined,
   seed: undefined,
   ticksPerSecond: undefined,
+  alwaysOpen: true,
   interval: 1000,
   heartbeat: 15_000,
   pingInterval: 25_000,
@@ -156,7 +174,12 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'port', flag: 'port', env: 'TICKSTREAM_PORT', kind: 'int', min: 0, max: 65535, valueName: 'N', help: 'TCP port for HTTP and WebSocket (0 = ephemeral)' },
   { key: 'tlsCert', flag: 'tls-cert', env: 'TICKSTREAM_TLS_CERT', kind: 'path', valueName: 'FILE', help: 'PEM certificate (chain); with --tls-key the port serves https:// and wss://' },
   { key: 'tlsKey', flag: 'tls-key', env: 'TICKSTREAM_TLS_KEY', kind: 'path', valueName: 'FILE', help: 'PEM private key for --tls-cert' },
-  { key: 'feed', flag: 'feed', env: 'TICKSTREAM_FEED', kind: 'string', valueName: 'SPEC', help: 'simulator | replay:<file.ndjson> | module:<feed.js> (ignored by an edge with --broker)' },
+  { key: 'feed', flag: 'feed', env: 'TICKSTREAM_FEED', kind: 'string', valueName: 'SPEC', help: 'simulator | replay:<file.csv|.ndjson> | module:<feed.js> | finnhub | alpaca[:iex|sip|test] | binance[:ALWAYS,ON] (docs/feeds.md; ignored by an edge with --broker)' },
+  { key: 'replaySpeed', flag: 'replay-speed', env: 'TICKSTREAM_REPLAY_SPEED', kind: 'string', valueName: 'N|max', help: 'replay:FILE playback speed: 1 = as recorded, 10 = ten times as fast, max = as fast as the server takes the records' },
+  { key: 'replayLoop', flag: 'replay-loop', env: 'TICKSTREAM_REPLAY_LOOP', kind: 'boolean', help: 'replay:FILE starts over at the end of the file (--no-replay-loop: play it once, then the feed is down)' },
+  { key: 'feedUrl', flag: 'feed-url', env: 'TICKSTREAM_FEED_URL', kind: 'string', valueName: 'URL', help: 'finnhub, alpaca, binance: the ws:// or wss:// endpoint to use instead of the provider\'s (a proxy, a sandbox, a test server); never a key in it: keys come from FINNHUB_TOKEN, APCA_API_KEY_ID / APCA_API_SECRET_KEY' },
+  { key: 'feedSymbols', flag: 'feed-symbols', env: 'TICKSTREAM_FEED_SYMBOLS', kind: 'list', valueName: 'LIST', help: 'finnhub, alpaca, binance: the provider symbols to subscribe to (AAPL,MSFT or BTCUSDT,ETHUSDT); binance without it subscribes to what clients ask for' },
+  { key: 'feedStaleAfter', flag: 'feed-stale-after', env: 'TICKSTREAM_FEED_STALE_AFTER', kind: 'duration', min: 100, max: HOUR_MS, valueName: 'DURATION', help: 'finnhub, alpaca, binance: report the feed stale after this long without any message from the provider (twice as long: reconnect)' },
   { key: 'workers', flag: 'workers', env: 'TICKSTREAM_WORKERS', kind: 'int', min: 1, max: 256, valueName: 'N|auto', help: 'processes sharing the port (node:cluster), one feed for all; auto = one per core' },
   { key: 'broker', flag: 'broker', env: 'TICKSTREAM_BROKER', kind: 'string', valueName: 'URL', help: 'redis://[user:pass@]host:port[/db]: serve reads the stream from Redis (an edge), ingest publishes to it' },
   { key: 'brokerPrefix', flag: 'broker-prefix', env: 'TICKSTREAM_BROKER_PREFIX', kind: 'string', valueName: 'NAME', help: 'Redis key prefix, so several markets can share one Redis' },
@@ -164,6 +187,7 @@ export const SERVE_OPTIONS: readonly OptionSpec[] = [
   { key: 'symbols', flag: 'symbols', env: 'TICKSTREAM_SYMBOLS', kind: 'string', valueName: 'N|LIST', help: 'N for a synthetic universe of N symbols, or a comma list restricting the default universe' },
   { key: 'seed', flag: 'seed', env: 'TICKSTREAM_SEED', kind: 'int', min: 0, max: 2 ** 32 - 1, valueName: 'N', help: 'simulator random seed for a reproducible market (default: random)' },
   { key: 'ticksPerSecond', flag: 'ticks-per-second', env: 'TICKSTREAM_TICKS_PER_SECOND', kind: 'int', min: 1, max: 1_000_000, valueName: 'N', help: 'simulator tick rate over the whole universe (default 200)' },
+  { key: 'alwaysOpen', flag: 'always-open', env: 'TICKSTREAM_ALWAYS_OPEN', kind: 'boolean', help: 'simulator trades around the clock (--no-always-open: only in each exchange\'s hours, US 09:30-16:00 New York, A-shares 09:30-11:30 and 13:00-15:00 Shanghai)' },
   { key: 'interval', flag: 'interval', env: 'TICKSTREAM_INTERVAL', kind: 'int', min: 0, max: 60_000, valueName: 'MS', help: 'default push interval for clients that do not choose one (0 = every tick)' },
   { key: 'heartbeat', flag: 'heartbeat', env: 'TICKSTREAM_HEARTBEAT', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'application {"type":"heartbeat"} message cadence (0 = off)' },
   { key: 'pingInterval', flag: 'ping-interval', env: 'TICKSTREAM_PING_INTERVAL', kind: 'int', min: 0, max: HOUR_MS, valueName: 'MS', help: 'protocol ping cadence; a peer that has not answered by the next ping is dropped (0 = off)' },

@@ -9,6 +9,13 @@ import type { FeedStatus, SymbolInfo } from '../market/index.js';
 import type { ServerMetrics } from './metrics.js';
 import { fallbackIndexPage } from './fallback-page.js';
 import type { StaticFiles } from './static-files.js';
+import { barsRoute, marketsRoute, ticksRoute, type HistoryView } from './history-routes.js';
+import { calendarForExchange } from '../market/sessions/index.js';
+import { sendBody, sendJson } from './http-reply.js';
+import { readQuoteAccess, type QuoteAccess } from './quote-access.js';
+
+export { sendJson } from './http-reply.js';
+export type { QuoteAccess } from './quote-access.js';
 
 /** The part of the hub the routes read (kept narrow so the routes are easy to reason about). */
 export interface HubView {
@@ -56,19 +63,20 @@ export interface RouteContext {
   readonly onError: (err: unknown, req: IncomingMessage) => void;
   /** With token authentication: who may read which quotes. Absent: quotes are public. */
   readonly quoteAccess?: QuoteAccess;
+  /** Bars and recent ticks (the hub's). */
+  readonly history: HistoryView;
+  /** The market trades around the clock (the demo simulator): /api/markets reports every market open. */
+  readonly alwaysOpen: boolean;
 }
-
-/** Which quotes a REST request may read (JWT entitlements), or why it may read none. */
-export type QuoteAccess = (
-  req: IncomingMessage,
-  url: URL,
-) => Promise<{ all: boolean; allows(symbol: string): boolean } | { status: number; message: string; headers: Record<string, string> }>;
 
 type Handler = (ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL) => void | Promise<void>;
 
 const API_ROUTES: ReadonlyMap<string, Handler> = new Map<string, Handler>([
   ['/api/symbols', symbolsRoute],
   ['/api/quotes', quotesRoute],
+  ['/api/bars', barsRoute],
+  ['/api/ticks', ticksRoute],
+  ['/api/markets', marketsRoute],
   ['/healthz', healthRoute],
   ['/readyz', readyRoute],
   ['/metrics', metricsRoute],
@@ -106,7 +114,7 @@ async function handle(ctx: RouteContext, req: IncomingMessage, res: ServerRespon
   const file = await ctx.staticFiles.lookup(url.pathname);
   if (file) {
     if (!isRead) return methodNotAllowed(res);
-    ctx.staticFiles.send(req, res, file);
+    await ctx.staticFiles.send(req, res, file);
     return;
   }
   if (url.pathname === '/') {
@@ -118,28 +126,17 @@ async function handle(ctx: RouteContext, req: IncomingMessage, res: ServerRespon
 }
 
 function symbolsRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse): void {
-  const list = ctx.hub.cache.universe().map(({ symbol, name, exchange, currency, prevClose }) => ({
-    symbol,
-    name,
-    exchange,
-    currency,
-    prevClose,
-  }));
+  const list = ctx.hub.cache.universe().map(({ symbol, name, exchange, currency, prevClose }) => {
+    // The exchange calendar the symbol trades on (GET /api/markets has its state); none for other venues.
+    const market = calendarForExchange(exchange)?.id;
+    return { symbol, name, exchange, currency, prevClose, ...(market !== undefined ? { market } : {}) };
+  });
   sendJson(res, 200, list, req);
 }
 
 async function quotesRoute(ctx: RouteContext, req: IncomingMessage, res: ServerResponse, url: URL): Promise<void> {
-  let access: { all: boolean; allows(symbol: string): boolean } | undefined;
-  if (ctx.quoteAccess !== undefined) {
-    const verdict = await ctx.quoteAccess(req, url);
-    if ('status' in verdict) {
-      for (const [name, value] of Object.entries(verdict.headers)) res.setHeader(name, value);
-      const error = verdict.status === 401 ? 'unauthorized' : verdict.status === 503 ? 'auth_unavailable' : 'refused';
-      sendJson(res, verdict.status, { error, message: verdict.message }, req);
-      return;
-    }
-    if (!verdict.all) access = verdict;
-  }
+  const access = await readQuoteAccess(ctx, req, res, url);
+  if (access === null) return;
   const param = url.searchParams.get('symbols');
   if (param === null || param.trim() === '*') {
     const quotes = ctx.hub.snapshot();
@@ -218,24 +215,4 @@ async function metricsRoute(ctx: RouteContext, req: IncomingMessage, res: Server
 function methodNotAllowed(res: ServerResponse): void {
   res.setHeader('Allow', READ_METHODS);
   sendJson(res, 405, { error: 'method_not_allowed', message: `use ${READ_METHODS}` });
-}
-
-export function sendJson(res: ServerResponse, status: number, body: unknown, req?: IncomingMessage): void {
-  sendBody(req, res, status, 'application/json; charset=utf-8', JSON.stringify(body));
-}
-
-function sendBody(
-  req: IncomingMessage | undefined,
-  res: ServerResponse,
-  status: number,
-  contentType: string,
-  body: string,
-): void {
-  const bytes = Buffer.from(body, 'utf8');
-  res.writeHead(status, {
-    'Content-Type': contentType,
-    'Content-Length': bytes.length,
-    'Cache-Control': 'no-store',
-  });
-  res.end(req?.method === 'HEAD' ? undefined : bytes);
 }

@@ -8,12 +8,14 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { ClusterWorkerSource } from '../broker/cluster-worker-source.js';
 import { DEFAULT_UNIVERSE, FeedSpecError, createFeed, type FeedSettings, type QuoteFeed } from '../market/index.js';
+import { BinanceFeed, hasUpstreamStats } from '../market/upstream/index.js';
 import { checkBroker } from './broker-source.js';
 import { ClusterPrimary } from './cluster-primary.js';
 import { WorkerClusterView } from './cluster-worker.js';
 import { ConfigError, loadServeConfig } from './config.js';
 import { serveHelp } from './help.js';
 import { createLogger } from './logger.js';
+import { registerUpstreamMetrics } from './metrics.js';
 import { SERVE_OPTIONS, type ServeConfig } from './options.js';
 import { startServer, type TickstreamServer, type TickstreamServerOptions } from './server.js';
 
@@ -62,7 +64,9 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
   const shutdown = listenForShutdown(logger);
   let server: TickstreamServer;
   try {
-    server = await startServer({ ...serverOptions, ...(await streamOptions(config, logger)), logger });
+    const stream = await streamOptions(config, logger);
+    server = await startServer({ ...serverOptions, ...stream, logger });
+    connectFeed(server, stream.feed);
   } catch (err) {
     if (err instanceof FeedSpecError) throw new ConfigError(`--feed: ${err.message}`);
     if (err instanceof ConfigError) throw err;
@@ -138,6 +142,7 @@ export async function buildFeed(config: ServeConfig, logger: Logger): Promise<Qu
 
 async function runClusterPrimary(config: ServeConfig, logger: Logger): Promise<number> {
   const feed = config.broker === undefined ? await buildFeed(config, logger) : null;
+  if (feed !== null) warnWithoutClients(feed, logger, '--workers');
   const primary = new ClusterPrimary({ workers: config.workers, feed, logger, shutdownDeadlineMs: SHUTDOWN_DEADLINE_MS });
   await primary.start();
   return waitForShutdownSignal(() => primary.stop(), logger);
@@ -169,6 +174,8 @@ export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
     messageTimeoutMs: config.messageTimeout,
     idleTimeoutMs: config.idleTimeout,
     maxLifetimeMs: config.maxLifetime,
+    // The simulator's trading hours (an edge or worker of a simulator market says the same as its feed).
+    alwaysOpen: config.feed === 'simulator' && config.alwaysOpen,
   };
   if (config.trustedProxies !== undefined) options.trustedProxies = config.trustedProxies;
   if (config.tlsCert !== undefined && config.tlsKey !== undefined) {
@@ -190,6 +197,28 @@ export function toServerOptions(config: ServeConfig): TickstreamServerOptions {
   return options;
 }
 
+/**
+ * A feed running in this process that wants it learns which symbols clients subscribe to
+ * (interest-driven upstream subscriptions), and an upstream feed's counters join /metrics.
+ */
+export function connectFeed(server: TickstreamServer, feed: TickstreamServerOptions['feed']): void {
+  if (typeof feed !== 'object' || feed === null || !('start' in feed)) return;
+  const interest = feed.interest?.bind(feed);
+  if (interest !== undefined) server.hub.watchInterest(interest);
+  if (hasUpstreamStats(feed)) registerUpstreamMetrics(server.metrics.registry, feed);
+}
+
+/**
+ * Interest-driven upstream subscriptions follow the clients of the process that runs the feed; with
+ * `--workers` or `ingest` the clients are elsewhere and their interest does not travel (yet), so only
+ * the always-on list is subscribed. Say so once at startup rather than look broken.
+ */
+export function warnWithoutClients(feed: QuoteFeed, logger: Logger, where: string): void {
+  if (feed instanceof BinanceFeed && feed.mode === 'interest') {
+    logger.warn({ feed: feed.name }, `${where}: the clients are in other processes, so interest-driven subscriptions only cover the always-on list; give --feed-symbols to subscribe to fixed symbols`);
+  }
+}
+
 /** What the simulator (and any feed that honours them) takes from the configuration. */
 function feedSettings(config: ServeConfig): FeedSettings {
   if (Array.isArray(config.symbols) && config.feed === 'simulator') {
@@ -201,6 +230,12 @@ function feedSettings(config: ServeConfig): FeedSettings {
     ...(config.seed !== undefined ? { seed: config.seed } : {}),
     ...(config.symbols !== undefined ? { symbols: config.symbols } : {}),
     ...(config.ticksPerSecond !== undefined ? { ticksPerSecond: config.ticksPerSecond } : {}),
+    alwaysOpen: config.alwaysOpen,
+    replaySpeed: config.replaySpeed,
+    replayLoop: config.replayLoop,
+    ...(config.feedUrl !== undefined ? { feedUrl: config.feedUrl } : {}),
+    ...(config.feedSymbols !== undefined ? { feedSymbols: config.feedSymbols } : {}),
+    feedStaleAfterMs: config.feedStaleAfter,
   };
 }
 

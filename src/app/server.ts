@@ -47,6 +47,12 @@ export interface TickstreamServerOptions {
    * redis://[user:pass@]host:port[/db], `prefix` the market's key prefix (default 'tickstream').
    */
   broker?: { url: string; prefix?: string };
+  /**
+   * The market trades around the clock, whatever the exchange calendars say (the demo simulator's
+   * default), so GET /api/markets reports every market open. Default: true when the feed is the
+   * default simulator (no feed, source or broker given, or the 'simulator' spec), false otherwise.
+   */
+  alwaysOpen?: boolean;
   /** Reported as `worker` in welcome and /healthz (the cluster worker id). */
   instance?: number;
   /** Checked before every client command (rate limits, entitlements). */
@@ -155,6 +161,8 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
     startedAt: Date.now(),
     onError: (err, req) => logger.error({ err, url: redactUrl(req.url ?? '') }, 'request failed'),
     ...(gate !== undefined ? { quoteAccess: restQuoteAccess(gate) } : {}),
+    history: liveHub,
+    alwaysOpen: options.alwaysOpen ?? defaultAlwaysOpen(options),
   });
   const admission = createClientAdmission({ metrics, logger, options, gate, defaultIntervalMs });
   const sse = createSseEndpoint({ hub: liveHub, metrics, logger, options, admission, gate });
@@ -242,7 +250,15 @@ function restQuoteAccess(gate: JwtGate): QuoteAccess {
 /** The in-process stream: the given feed (or the default simulator) with a fresh epoch. */
 async function feedSource(feed: TickstreamServerOptions['feed'], logger: Logger): Promise<StreamSource> {
   const quoteFeed = isQuoteFeed(feed) ? feed : await createFeed(feed ?? { kind: 'simulator' }, { logger: logger.child({ component: 'feed' }) });
-  return new FeedStream(quoteFeed, { logger: logger.child({ component: 'stream' }) });
+  // The hub keeps the bars; the head of a single-process stream has no other consumer to keep them for.
+  return new FeedStream(quoteFeed, { logger: logger.child({ component: 'stream' }), history: false });
+}
+
+function defaultAlwaysOpen(options: TickstreamServerOptions): boolean {
+  if (options.source !== undefined || options.broker !== undefined) return false;
+  const feed = options.feed;
+  if (feed === undefined || feed === 'simulator') return true;
+  return typeof feed === 'object' && 'kind' in feed && feed.kind === 'simulator' && feed.alwaysOpen !== false;
 }
 
 function isQuoteFeed(value: unknown): value is QuoteFeed {

@@ -3,6 +3,7 @@ import type { FeedStatus, SymbolInfo } from '../market/index.js';
 import type { StreamEventMessage } from './cluster-messages.js';
 import type { FeedStream } from './feed-stream.js';
 import type { StreamQuote, StreamSink, StreamSnapshot } from './stream.js';
+import type { HistorySeries } from '../market/bars/index.js';
 
 /**
  * Most stream messages queued for one worker's IPC channel before the worker counts as lagging. A
@@ -45,6 +46,10 @@ export class WorkerStreamSink implements StreamSink {
     this.send({ tickstream: 'status', status }, true);
   }
 
+  history(series: readonly HistorySeries[]): void {
+    this.send({ tickstream: 'history', series }, true);
+  }
+
   private send(message: StreamEventMessage, control: boolean): void {
     if (!this.worker.isConnected()) return;
     if (this.lagging && !control) return;
@@ -81,7 +86,9 @@ export class ClusterFanout {
   /** The worker gets the current state at once, then every event. */
   add(worker: Worker): void {
     if (this.sinks.has(worker)) return;
-    const sink = new WorkerStreamSink(worker, () => this.stream.state.snapshot(), this.onResync);
+    // A lagging worker is resynchronised without the bars (they can be megabytes, and resending them
+    // is what would make it lag again); the newer quotes of the reset continue the bars it has.
+    const sink = new WorkerStreamSink(worker, () => this.stream.state.snapshot(false), this.onResync);
     this.sinks.set(worker, sink);
     this.stream.addSink(sink);
   }

@@ -1,5 +1,6 @@
 import type { FeedStatus, SymbolInfo } from '../market/index.js';
 import type { StreamQuote, StreamSnapshot } from './stream.js';
+import type { HistorySeries } from '../market/bars/index.js';
 
 /**
  * The stream events the cluster primary sends its workers over node:cluster's IPC channel (the
@@ -10,9 +11,10 @@ export type StreamEventMessage =
   | { readonly tickstream: 'reset'; readonly snapshot: StreamSnapshot }
   | { readonly tickstream: 'quotes'; readonly batch: readonly StreamQuote[] }
   | { readonly tickstream: 'universe'; readonly added: readonly SymbolInfo[]; readonly removed: readonly string[] }
-  | { readonly tickstream: 'status'; readonly status: FeedStatus };
+  | { readonly tickstream: 'status'; readonly status: FeedStatus }
+  | { readonly tickstream: 'history'; readonly series: readonly HistorySeries[] };
 
-const EVENT_TAGS = new Set(['reset', 'quotes', 'universe', 'status']);
+const EVENT_TAGS = new Set(['reset', 'quotes', 'universe', 'status', 'history']);
 
 export function isStreamEventMessage(value: unknown): value is StreamEventMessage {
   return (

@@ -56,6 +56,8 @@ export class ClusterWorkerSource implements StreamSource {
         return sink.universe(message.added, message.removed);
       case 'status':
         return sink.status(message.status);
+      case 'history':
+        return sink.history?.(message.series);
     }
   }
 }

@@ -1,5 +1,6 @@
 import type { FeedSink, FeedStatus, Quote, QuoteFeed, SymbolInfo } from '../market/index.js';
 import { newEpoch } from './epoch.js';
+import type { HistorySeries } from '../market/bars/index.js';
 import type { SourceHealth, StreamQuote, StreamSink, StreamSource } from './stream.js';
 import { StreamState } from './stream-state.js';
 
@@ -11,6 +12,11 @@ export interface FeedStreamLogger {
 export interface FeedStreamOptions {
   /** Fixed epoch id (tests); a fresh one by default. */
   epoch?: string;
+  /**
+   * Keep bars and recent ticks beside the feed (default true), so a sink added late (a cluster worker)
+   * starts with them. A single-process server turns it off: its hub keeps its own.
+   */
+  history?: boolean;
   logger?: FeedStreamLogger;
 }
 
@@ -25,7 +31,7 @@ export interface FeedStreamOptions {
  */
 export class FeedStream implements StreamSource {
   readonly name: string;
-  readonly state = new StreamState();
+  readonly state: StreamState;
   private readonly feed: QuoteFeed;
   private readonly sinks = new Set<StreamSink>();
   private readonly logger: FeedStreamLogger | undefined;
@@ -38,6 +44,7 @@ export class FeedStream implements StreamSource {
   constructor(feed: QuoteFeed, options: FeedStreamOptions = {}) {
     this.feed = feed;
     this.name = feed.name;
+    this.state = new StreamState({ history: options.history ?? true });
     this.logger = options.logger;
     this.state.epoch = options.epoch ?? newEpoch();
     this.state.status = { state: 'down', reason: 'feed starting' };
@@ -89,6 +96,7 @@ export class FeedStream implements StreamSource {
       universe: (added, removed) => this.onUniverse(added, removed ?? []),
       quotes: (batch) => this.onQuotes(batch),
       status: (status) => this.onStatus(status),
+      history: (series) => this.onHistory(series),
     };
   }
 
@@ -97,6 +105,15 @@ export class FeedStream implements StreamSource {
     const gone = this.state.applyUniverse(added, removed);
     if (added.length === 0 && gone.length === 0) return;
     for (const sink of this.sinks) sink.universe(added, gone);
+  }
+
+  private onHistory(series: readonly HistorySeries[]): void {
+    if (this.stopped || series.length === 0) return;
+    // History of a symbol the feed never announced has nothing to attach to.
+    const known = series.filter((s) => this.state.has(s.symbol));
+    if (known.length === 0) return;
+    this.state.applyHistory(known);
+    for (const sink of this.sinks) sink.history?.(known);
   }
 
   private onQuotes(batch: readonly Quote[]): void {

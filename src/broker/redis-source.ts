@@ -2,6 +2,7 @@ import type { FeedStatus } from '../market/feed.js';
 import { decodeEntry, decodeState, type BrokerEntry, type StoredState } from './redis-codec.js';
 import { BrokerLink, type BrokerLogger } from './redis-connection.js';
 import { brokerKeys, type BrokerKeys } from './redis-keys.js';
+import { readRedisBars } from './redis-bars.js';
 import { SnapshotReplay, type StreamItems } from './redis-snapshot.js';
 import { parseRedisUrl, redactRedisUrl } from './redis-url.js';
 import type { SourceHealth, StreamSink, StreamSnapshot, StreamSource } from './stream.js';
@@ -304,10 +305,10 @@ export class RedisStreamSource implements StreamSource {
       page = (await cmd.xrevrange(k.stream, `(${replay.oldestId!}`, '-', 'COUNT', this.snapshotPage)) as StreamItems;
       if (this.stopped) return null;
     }
+    let snapshot: StreamSnapshot;
     try {
-      const snapshot = replay.snapshot();
+      snapshot = replay.snapshot();
       this.replayedQuotes += replay.replayed;
-      return { snapshot, newestId };
     } catch (err) {
       this.incompleteSnapshots++;
       this.log(
@@ -319,6 +320,16 @@ export class RedisStreamSource implements StreamSource {
       await this.pause(SNAPSHOT_RETRY_MS);
       return null;
     }
+    // The ingest's bars (redis-bars.ts): the day before this edge started. Without them (an ingest
+    // of an older version, or a read that failed) the edge builds bars from the stream alone.
+    try {
+      const bars = await readRedisBars(cmd, k.prefix, snapshot.epoch, snapshot.universe.map((info) => info.symbol));
+      if (this.stopped) return null;
+      snapshot = { ...snapshot, bars };
+    } catch (err) {
+      this.log('bars', 'warn', { error: err instanceof Error ? err.message : String(err) }, 'could not read the bars from Redis; charts start from now');
+    }
+    return { snapshot, newestId };
   }
 
   /**

@@ -1,4 +1,5 @@
 import type { FeedStatus, Quote, SymbolInfo } from '../market/index.js';
+import type { BarsSnapshot, HistorySeries } from '../market/bars/index.js';
 
 /**
  * The stream contract: how one market reaches every process that serves it.
@@ -24,6 +25,8 @@ export interface StreamSnapshot {
   /** The latest quote of every symbol that has one. */
   readonly quotes: readonly StreamQuote[];
   readonly status: FeedStatus;
+  /** Every symbol's bars at this offset, when the sender keeps them (a cluster primary does). */
+  readonly bars?: BarsSnapshot;
 }
 
 /**
@@ -41,6 +44,8 @@ export interface StreamSink {
   quotes(batch: readonly StreamQuote[]): void;
   universe(added: readonly SymbolInfo[], removed: readonly string[]): void;
   status(status: FeedStatus): void;
+  /** The feed's bars from before the live stream (FeedSink.history); before those symbols' first quotes. */
+  history?(series: readonly HistorySeries[]): void;
 }
 
 /** Health of the path between the feed and this process (the broker connection, for edges). */

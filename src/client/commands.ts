@@ -2,7 +2,10 @@
  * Commands in flight: each gets an id, waits (queued) until a connection can take it, and settles on
  * the server's reply with that id, on an `error` with that id, or when its connection closes first.
  */
-import type { ClientCommandMessage, CommandId, WireQuote } from '../wire/types.js';
+import type { ClientCommandMessage, CommandId, ServerMessage, WireQuote } from '../wire/types.js';
+
+/** A `bars` reply without its type and id: the history of one symbol as of a stream offset. */
+export type BarsResult = Omit<Extract<ServerMessage, { type: 'bars' }>, 'type' | 'id'>;
 import { TickstreamError } from './errors.js';
 
 /** What a command resolves with, by its type. */
@@ -13,6 +16,7 @@ export interface CommandResults {
   snapshot: WireQuote[];
   ping: number;
   refresh: { sub: string; expiresAt: number | null; removed: string[] };
+  bars: BarsResult;
 }
 
 export type CommandType = keyof CommandResults;

@@ -10,6 +10,7 @@ export { backoffDelay, DEFAULT_RECONNECT, type ReconnectOptions } from './backof
 export { classifyFailure, describeFailure, parseRetryAfter, type ConnectFailure, type FailureDecision, type StopCause } from './retry.js';
 export { jwtExpiry } from './token.js';
 export type { Position } from './quote-state.js';
+export type { BarsResult } from './commands.js';
 export type {
   ClientErrorEvent,
   ClientState,
@@ -24,4 +25,5 @@ export type {
   TickstreamClientOptions,
   TickstreamEvents,
 } from './types.js';
-export type { CommandId, ErrorCode, FeedState, ServerMessage, WireQuote } from '../wire/types.js';
+export type { CommandId, ErrorCode, FeedState, ServerMessage, WireBar, WireQuote } from '../wire/types.js';
+export type { BarTimeframe } from '../wire/limits.js';

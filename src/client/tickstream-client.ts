@@ -7,11 +7,11 @@
  * Browser-safe: the platform specifics are behind a SocketFactory (browser-socket.ts, node-socket.ts).
  */
 import { decodeServerMessage } from '../wire/decode.js';
-import { ALL_SYMBOLS, INTERVAL_RULE, isValidInterval, MAX_SYMBOL_LENGTH, TOKEN_EXPIRED_CLOSE_CODE } from '../wire/limits.js';
+import { ALL_SYMBOLS, INTERVAL_RULE, isValidInterval, MAX_SYMBOL_LENGTH, TOKEN_EXPIRED_CLOSE_CODE, type BarTimeframe } from '../wire/limits.js';
 import type { ServerMessage, WireQuote } from '../wire/types.js';
 import { backoffDelay, reconnectOptions, retryAfterDelay, type ReconnectOptions } from './backoff.js';
 import { browserSocket } from './browser-socket.js';
-import { CommandTracker, type CommandFields, type CommandResults, type CommandType } from './commands.js';
+import { CommandTracker, type BarsResult, type CommandFields, type CommandResults, type CommandType } from './commands.js';
 import { TypedEmitter } from './emitter.js';
 import { TickstreamError } from './errors.js';
 import { QuoteState, type Gap, type Position } from './quote-state.js';
@@ -192,6 +192,17 @@ export class TickstreamClient extends TypedEmitter<TickstreamEvents> {
     const invalid = checkSymbols(symbols);
     if (invalid !== undefined) return Promise.reject(invalid);
     return this.command('snapshot', { symbols: [...symbols] });
+  }
+
+  /**
+   * The history of one symbol at a timeframe (the newest `limit` bars, default 300), as of the
+   * reply's stream `offset`. To continue it live, fold the `quote` events that follow into the last
+   * bar by their ts (docs/history.md: the seam rule).
+   */
+  bars(symbol: string, tf: BarTimeframe, limit?: number): Promise<BarsResult> {
+    const invalid = checkSymbols([symbol]);
+    if (invalid !== undefined) return Promise.reject(invalid);
+    return this.command('bars', { symbol: symbol.trim(), tf, ...(limit !== undefined ? { limit } : {}) });
   }
 
   /** A round trip; resolves with the server's clock (ms since the epoch). */
@@ -392,6 +403,12 @@ export class TickstreamClient extends TypedEmitter<TickstreamEvents> {
       case 'refreshed':
         if (this.commands.get(message.id)?.type === 'refresh') {
           this.commands.resolve<'refresh'>(message.id as number, { sub: message.sub, expiresAt: message.expiresAt, removed: message.removed ?? [] });
+        }
+        return;
+      case 'bars':
+        if (this.commands.get(message.id)?.type === 'bars') {
+          const { type: _type, id: _id, ...result } = message;
+          this.commands.resolve<'bars'>(message.id as number, result);
         }
         return;
       case 'status':

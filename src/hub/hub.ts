@@ -1,6 +1,9 @@
 import { StreamState } from '../broker/stream-state.js';
 import type { StreamQuote, StreamSink, StreamSnapshot, StreamSource } from '../broker/stream.js';
 import type { FeedStatus, SymbolInfo } from '../market/index.js';
+import type { HistorySeries, Tick } from '../market/bars/index.js';
+import { barsFields } from './bars-query.js';
+import type { BarTimeframe, BarsFields } from '../wire/index.js';
 import { CommandBudget } from './command-budget.js';
 import { ControlSender } from './control.js';
 import { unrefTimer } from './limits.js';
@@ -113,6 +116,21 @@ export class QuoteHub implements StreamSink {
       if (q !== undefined) out.push(q);
     }
     return out;
+  }
+
+  /** A symbol's bars as of now, with what a client needs to continue them live (GET /api/bars). */
+  bars(symbol: string, tf: BarTimeframe, limit: number): BarsFields {
+    return barsFields(this.cache, symbol, tf, limit);
+  }
+
+  /** A symbol's newest ticks, oldest first (GET /api/ticks). */
+  ticks(symbol: string, limit: number): Tick[] {
+    return this.cache.recentTicks(symbol, limit);
+  }
+
+  /** The union of the clients' explicit subscriptions, now and whenever it changes (see SubscriptionRouter.watchInterest). */
+  watchInterest(listener: (symbols: ReadonlySet<string>) => void): void {
+    this.router.watchInterest(listener);
   }
 
   stats(): HubStats {
@@ -241,6 +259,10 @@ export class QuoteHub implements StreamSink {
     this.recovery.append(routed, Date.now());
     this.router.route(routed);
     this.metrics?.pushLatency(Math.max(0, Date.now() - oldestTs) / 1000);
+  }
+
+  history(series: readonly HistorySeries[]): void {
+    this.cache.applyHistory(series);
   }
 
   universe(added: readonly SymbolInfo[], removed: readonly string[]): void {

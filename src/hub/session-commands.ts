@@ -2,7 +2,8 @@ import type { StreamState } from '../broker/stream-state.js';
 import type { StreamQuote } from '../broker/stream.js';
 import { CloseCode } from '../protocol/constants.js';
 import { commandCost } from './command-budget.js';
-import { ALL_SYMBOLS, errorMessage, intervalMessage, parseCommand, pongMessage, refreshedMessage, subscriptionsMessage, type ClientCommand, type CommandId, type ErrorCode } from '../wire/index.js';
+import { ALL_SYMBOLS, barsMessage, errorMessage, intervalMessage, parseCommand, pongMessage, refreshedMessage, subscriptionsMessage, type BarTimeframe, type ClientCommand, type CommandId, type ErrorCode } from '../wire/index.js';
+import { barsFields } from './bars-query.js';
 import type { ControlSender } from './control.js';
 import type { Session } from './session.js';
 import { isRestricted, splitEntitled, TokenRefusal, type AuthExpiry, type TokenVerifier } from './session-auth.js';
@@ -61,9 +62,9 @@ export class SessionCommands {
       this.sendError(session, command.id, command.code, command.message);
       return;
     }
-    // Commands naming many symbols cost more; the first token is already spent.
-    const symbols = 'symbols' in command && command.symbols !== null ? command.symbols.length : 0;
-    if (symbols > 0 && !this.withinBudget(session, commandCost(symbols) - 1, command.id)) return;
+    // Commands naming many symbols cost more, and so do commands naming many symbols or asking for many bars (the first token is already spent).
+    const size = 'symbols' in command && command.symbols !== null ? command.symbols.length : command.type === 'bars' ? command.limit : 0;
+    if (size > 0 && !this.withinBudget(session, commandCost(size) - 1, command.id)) return;
     const refusal = this.policy?.(session.conn, command);
     if (refusal != null) {
       this.sendError(session, command.id, refusal.code, refusal.message);
@@ -172,7 +173,27 @@ export class SessionCommands {
         return;
       case 'refresh':
         return this.refresh(session, command.id, command.token);
+      case 'bars':
+        return this.bars(session, command.id, command.symbol, command.tf, command.limit);
     }
+  }
+
+  /**
+   * A symbol's history at one timeframe, as of the cache's offset (docs/history.md). The reply goes
+   * out on the connection in order with its quote frames, so the client continues it with the quotes
+   * of a higher seq than the reply's: no gap and no bar counted twice at the seam.
+   */
+  private bars(session: Session, id: CommandId | undefined, raw: string, tf: BarTimeframe, limit: number): void {
+    const symbol = this.cache.resolve(raw);
+    if (symbol === undefined) {
+      this.sendError(session, id, 'unknown_symbol', 'unknown symbols', [raw]);
+      return;
+    }
+    if (splitEntitled(session, [symbol]).forbidden.length > 0) {
+      this.forbiddenSymbols(session, id, [symbol]);
+      return;
+    }
+    this.control.send(session, barsMessage(id, barsFields(this.cache, symbol, tf, limit)));
   }
 
   /**

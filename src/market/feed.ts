@@ -1,4 +1,5 @@
 import type { Quote, SymbolInfo } from './quote.js';
+import type { HistorySeries } from './bars/index.js';
 
 /**
  * Feed contract v2. A feed is a plugin: the server sees only this interface, so a simulator, a file
@@ -19,6 +20,12 @@ export interface QuoteFeed {
   start(sink: FeedSink): void | Promise<void>;
   /** Stops reporting; resolves once the sink will receive nothing more. Idempotent. */
   stop(): Promise<void>;
+  /**
+   * Optional: the symbols clients subscribe to explicitly now (the union over every client; a `*`
+   * subscription adds nothing). Called when that union changes, never per tick. A feed whose
+   * upstream universe is large subscribes upstream to these only (docs/feeds.md).
+   */
+  interest?(symbols: ReadonlySet<string>): void;
 }
 
 export type FeedState = 'up' | 'stale' | 'down';
@@ -42,6 +49,14 @@ export interface FeedSink {
    * the objects: a feed must not modify a quote after reporting it.
    */
   quotes(batch: readonly Quote[]): void;
+  /**
+   * Bars from before the live stream (the session so far), so charts are full from the start. Optional
+   * for a feed; when it reports history for a symbol it does so after announcing the symbol and before
+   * the symbol's first quote. Each series is oldest first; several series of one symbol (coarse older
+   * bars, then fine recent ones) come in time order. Optional in this interface only so that sinks
+   * written for feed contract v2 (test doubles, wrappers) still fit; the server's sink always has it.
+   */
+  history?(series: readonly HistorySeries[]): void;
   /** The feed's health changed. */
   status(status: FeedStatus): void;
 }
@@ -63,6 +78,18 @@ export interface FeedSettings {
   /** A universe size (simulator) or a list of symbols. */
   readonly symbols?: number | readonly string[];
   readonly ticksPerSecond?: number;
+  /** Simulator: trade around the clock (true, the default) or only in each exchange's hours. */
+  readonly alwaysOpen?: boolean;
+  /** `replay:FILE`: playback speed, a number > 0 or 'max' (as fast as the sink takes it). Default 1. */
+  readonly replaySpeed?: number | 'max';
+  /** `replay:FILE`: start over at the end of the file. Default true. */
+  readonly replayLoop?: boolean;
+  /** Upstream adapters (finnhub, alpaca, binance): the endpoint instead of the provider's (`--feed-url`). */
+  readonly feedUrl?: string;
+  /** Upstream adapters: the provider's symbols to subscribe to (`--feed-symbols`). */
+  readonly feedSymbols?: readonly string[];
+  /** Upstream adapters: silence (ms) after which the feed reports `stale` (`--feed-stale-after`). */
+  readonly feedStaleAfterMs?: number;
 }
 
 export interface FeedLogger {
@@ -89,12 +116,16 @@ export interface SimulatorSpec {
   ticksPerSecond?: number;
   /** Period of the timer that drives start(). */
   tickIntervalMs?: number;
+  /** Make up the session so far as history bars at start (default true; see SimulatorOptions.history). */
+  history?: boolean;
+  /** Trade around the clock (default true) or only in each exchange's hours. */
+  alwaysOpen?: boolean;
 }
 
 /** Options of the NDJSON replay feed (see replay-feed.ts). */
 export interface ReplaySpec {
   kind: 'replay';
-  /** Path of an NDJSON file (relative to context.cwd), one Quote (or at least symbol, ts and last or bid/ask) per line. */
+  /** Path of a CSV or NDJSON recording (relative to context.cwd); docs/market.md has both formats. */
   file: string;
   /** Playback speed: 2 replays twice as fast as recorded. Default 1. */
   speed?: number;

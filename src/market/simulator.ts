@@ -3,6 +3,9 @@ import type { Quote } from './quote.js';
 import { GaussianPool, Xoshiro128, normaliseSeed, randomSeed } from './rng.js';
 import { bidCents, changePctFromCents, priceBand, spreadTicks, toCents } from './price-rules.js';
 import { buildUniverse, neutralInfo, type SimulatedSymbol } from './universe.js';
+import { calendarForExchange, marketStateAt, type MarketCalendar } from './sessions/index.js';
+import { historyIntervals, planHistory, type HistorySegment } from './history-plan.js';
+import type { HistorySeries } from './bars/index.js';
 
 /**
  * The embedded market simulator, the default feed.
@@ -44,6 +47,20 @@ export interface SimulatorOptions {
   maxTicksPerAdvance?: number;
   /** Timestamp of the opening quotes. Default Date.now(). */
   now?: number;
+  /**
+   * true (default): every symbol ticks all the time (the demo market never sleeps). false: a symbol
+   * ticks only while its exchange's calendar (sessions/calendar.ts) is in continuous trading.
+   */
+  alwaysOpen?: boolean;
+  /**
+   * Make up the session so far (the last trading-day length with alwaysOpen, else the calendar's
+   * session up to `now`) as bars before the opening quote, reported through FeedSink.history. The
+   * opening quote then continues that history (its open, high, low and volume are the day's).
+   * Deterministic for a seed and `now`. Default false (the `simulator` feed kind turns it on).
+   */
+  history?: boolean;
+  /** Wall clock used for market hours (tests move it). Default Date.now. */
+  clock?: () => number;
 }
 
 /**
@@ -95,6 +112,14 @@ export class MarketSimulator implements QuoteFeed {
   private readonly seqs: Float64Array;
   private readonly stamps: Float64Array;
   private readonly lastTickClock: Float64Array; // simulator clock (real ms) of the previous tick
+  /** Per symbol: index into `calendars`, or -1 (always open: no calendar, or alwaysOpen). */
+  private readonly calendarOf: Int8Array;
+  private readonly calendars: MarketCalendar[] = [];
+  /** Per calendar: open now, and the instant that may change it. */
+  private readonly calendarOpen: boolean[] = [];
+  private readonly calendarRecheckAt: number[] = [];
+  private readonly clock: () => number;
+  private readonly history: HistorySeries[] = [];
 
   /** Real milliseconds simulated so far (the sum of advance() arguments). */
   private clockMs = 0;
@@ -142,9 +167,34 @@ export class MarketSimulator implements QuoteFeed {
     this.stamps = new Float64Array(n);
     this.lastTickClock = new Float64Array(n);
 
+    this.clock = options.clock ?? Date.now;
+    const alwaysOpen = options.alwaysOpen ?? true;
+    this.calendarOf = new Int8Array(n).fill(-1);
+    for (let i = 0; i < n; i++) {
+      const calendar = calendarForExchange(infos[i]!.exchange);
+      if (calendar === undefined) continue;
+      let k = this.calendars.indexOf(calendar);
+      if (k < 0) {
+        k = this.calendars.push(calendar) - 1;
+        this.calendarOpen.push(true);
+        this.calendarRecheckAt.push(alwaysOpen ? Infinity : -Infinity);
+      }
+      this.calendarOf[i] = k;
+    }
     const openTs = options.now ?? Date.now();
-    for (let i = 0; i < n; i++) this.open(i, infos[i], openTs);
+    for (let i = 0; i < n; i++) this.open(i, infos[i]!, openTs);
+    if (options.history === true) {
+      // Its own random stream, so the live quotes do not depend on how much history was made.
+      const rng = new Xoshiro128((this.seed ^ 0x9e3779b9) >>> 0);
+      const gauss = new GaussianPool(rng);
+      for (let i = 0; i < n; i++) this.makeHistory(i, infos[i]!, openTs, alwaysOpen, rng, gauss);
+    }
     this.nextArrivalMs = this.rng.nextExponential(this.meanGapMs);
+  }
+
+  /** The made-up history (empty unless the history option is on), as reported to FeedSink.history. */
+  historySeries(): readonly HistorySeries[] {
+    return this.history;
   }
 
   /** The simulated universe with its model parameters (the sink gets the feed-neutral part). */
@@ -178,8 +228,12 @@ export class MarketSimulator implements QuoteFeed {
         break;
       }
       const i = this.rng.nextIndex(this.count);
-      this.step(i, t, now - (end - t));
-      out.push(this.quoteOf(i));
+      // Outside its market's hours a symbol does not trade; its next tick spans the closed time,
+      // which is how the overnight (or lunch) gap appears.
+      if (this.tradingNow(i)) {
+        this.step(i, t, now - (end - t));
+        out.push(this.quoteOf(i));
+      }
       t += this.rng.nextExponential(this.meanGapMs);
     }
     this.nextArrivalMs = t;
@@ -197,6 +251,7 @@ export class MarketSimulator implements QuoteFeed {
     this.started = true;
     if (this.stopped) return; // stopped before it started: nothing to report
     sink.universe(this.symbolInfos.map(neutralInfo));
+    if (this.history.length > 0) sink.history?.(this.history);
     sink.quotes(this.snapshot());
     sink.status({ state: 'up' });
     let previous = performance.now();
@@ -253,6 +308,99 @@ export class MarketSimulator implements QuoteFeed {
     this.seqs[i] = 1;
     this.stamps[i] = ts;
     this.lastTickClock[i] = 0;
+  }
+
+  /** Whether symbol i's market is in continuous trading (always true with alwaysOpen or without a calendar). */
+  private tradingNow(i: number): boolean {
+    const k = this.calendarOf[i]!;
+    if (k < 0) return true;
+    if (this.calendarRecheckAt[k] === Infinity) return true;
+    const now = this.clock();
+    if (now >= this.calendarRecheckAt[k]!) {
+      const state = marketStateAt(this.calendars[k]!, now);
+      this.calendarOpen[k] = state.state === 'open';
+      this.calendarRecheckAt[k] = state.nextChange ?? now + 3_600_000;
+    }
+    return this.calendarOpen[k]!;
+  }
+
+  /**
+   * The session so far for symbol i, ending at `now` (history-plan.ts chooses the span and the bar
+   * sizes). The walk runs BACKWARDS from the opening print, with its own random stream: the live
+   * quotes (their prices, seqs and timing) are exactly those of a simulator without history for the
+   * same seed, whatever the time it starts at; only the day's open, high, low and volume, which the
+   * history sets, depend on it. A zero-drift random walk is as plausible read backwards as forwards.
+   */
+  private makeHistory(i: number, info: SimulatedSymbol, now: number, alwaysOpen: boolean, rng: Xoshiro128, gauss: GaussianPool): void {
+    const segments = planHistory(historyIntervals(calendarForExchange(info.exchange), now, alwaysOpen), now, this.count);
+    if (segments.length === 0) return;
+    const perMsTrades = this.ticksPerSecond / this.count / 1000;
+    const lot = this.lotShares[i]!;
+    const meanLots = this.extraLotsMean[i]! + 1;
+    const down = this.downCents[i]!;
+    const up = this.upCents[i]!;
+    // Consecutive segments of one resolution make one series; columns sized up front (no garbage).
+    const runs: { resolutionMs: number; bars: number; segments: HistorySegment[] }[] = [];
+    for (const seg of segments) {
+      const bars = Math.ceil((seg.end - seg.start) / seg.resolutionMs);
+      const run = runs[runs.length - 1];
+      if (run !== undefined && run.resolutionMs === seg.resolutionMs) {
+        run.bars += bars;
+        run.segments.push(seg);
+      } else {
+        runs.push({ resolutionMs: seg.resolutionMs, bars, segments: [seg] });
+      }
+    }
+    const columns = runs.map((run) => ({ t: new Float64Array(run.bars), o: new Float64Array(run.bars), h: new Float64Array(run.bars), l: new Float64Array(run.bars), c: new Float64Array(run.bars), v: new Float64Array(run.bars) }));
+    let fair = this.lastCents[i]! / 100;
+    let cents = this.lastCents[i]!;
+    let high = cents;
+    let low = cents;
+    let total = 0;
+    for (let r = runs.length - 1; r >= 0; r--) {
+      const run = runs[r]!;
+      const cols = columns[r]!;
+      let n = run.bars;
+      for (let g = run.segments.length - 1; g >= 0; g--) {
+        const seg = run.segments[g]!;
+        const s = this.sigmaPerSqrtMs[i]! * Math.sqrt(seg.resolutionMs / seg.stepsPerBar);
+        const first = seg.start + Math.ceil((seg.end - seg.start) / seg.resolutionMs - 1) * seg.resolutionMs;
+        for (let t = first; t >= seg.start; t -= seg.resolutionMs) {
+          const c = cents;
+          let h = c;
+          let l = c;
+          for (let k = 0; k < seg.stepsPerBar; k++) {
+            fair *= Math.exp(s * gauss.next() - 0.5 * s * s);
+            cents = Math.min(up, Math.max(down, Math.round(fair * 100)));
+            fair = Math.min(up, Math.max(down, fair * 100)) / 100; // pinned at a limit like live prices
+            if (cents > h) h = cents;
+            if (cents < l) l = cents;
+          }
+          const barMs = Math.min(seg.resolutionMs, seg.end - t);
+          const v = lot * Math.round(perMsTrades * barMs * meanLots * rng.nextExponential(1));
+          total += v;
+          if (h > high) high = h;
+          if (l < low) low = l;
+          n--;
+          cols.t[n] = t;
+          cols.o[n] = cents / 100;
+          cols.h[n] = h / 100;
+          cols.l[n] = l / 100;
+          cols.c[n] = c / 100;
+          cols.v[n] = v;
+        }
+      }
+    }
+    // The opening auction's volume belongs to the day's first bar.
+    columns[0]!.v[0]! += this.volume[i]!;
+    total += this.volume[i]!;
+    this.openCents[i] = cents;
+    // A closed market's quote is its last trade: stamped at the end of the session, not now.
+    this.stamps[i] = Math.min(this.stamps[i]!, segments[segments.length - 1]!.end - 1);
+    this.highCents[i] = high;
+    this.lowCents[i] = low;
+    this.volume[i] = total;
+    runs.forEach((run, r) => this.history.push({ symbol: info.symbol, resolutionMs: run.resolutionMs, bars: columns[r]!, volume: total }));
   }
 
   /** One tick of symbol i at simulator clock t (real ms), stamped near wall time `ts`. */

@@ -1,4 +1,15 @@
-import { INTERVAL_RULE, MAX_SYMBOL_LENGTH, MAX_TOKEN_LENGTH, isValidInterval } from './limits.js';
+import {
+  BAR_LIMIT_RULE,
+  BAR_TIMEFRAME_RULE,
+  DEFAULT_BAR_LIMIT,
+  INTERVAL_RULE,
+  MAX_BAR_LIMIT,
+  MAX_SYMBOL_LENGTH,
+  MAX_TOKEN_LENGTH,
+  isBarTimeframe,
+  isValidInterval,
+  type BarTimeframe,
+} from './limits.js';
 import type { CommandId, ErrorCode } from './types.js';
 
 /** A validated client command, as the server executes it (parsed from a ClientCommandMessage). */
@@ -8,7 +19,8 @@ export type ClientCommand =
   | { type: 'interval'; id: CommandId | undefined; intervalMs: number }
   | { type: 'snapshot'; id: CommandId | undefined; symbols: string[] | null }
   | { type: 'ping'; id: CommandId | undefined }
-  | { type: 'refresh'; id: CommandId | undefined; token: string };
+  | { type: 'refresh'; id: CommandId | undefined; token: string }
+  | { type: 'bars'; id: CommandId | undefined; symbol: string; tf: BarTimeframe; limit: number };
 
 export interface CommandError {
   type: 'error';
@@ -67,9 +79,22 @@ export function parseCommand(text: string, maxSymbols: number): ClientCommand | 
         return fail(id, 'bad_request', `"token" must be a non-empty string of at most ${MAX_TOKEN_LENGTH} characters`);
       }
       return { type: 'refresh', id, token: msg.token.trim() };
+    case 'bars': {
+      if (typeof msg.symbol !== 'string' || msg.symbol.trim() === '' || msg.symbol.trim().length > MAX_SYMBOL_LENGTH) {
+        return fail(id, 'bad_request', `"symbol" must be a string of 1 to ${MAX_SYMBOL_LENGTH} characters`);
+      }
+      if (!isBarTimeframe(msg.tf)) return fail(id, 'bad_request', BAR_TIMEFRAME_RULE);
+      const limit = msg.limit ?? DEFAULT_BAR_LIMIT;
+      if (!isBarLimit(limit)) return fail(id, 'bad_request', BAR_LIMIT_RULE);
+      return { type: 'bars', id, symbol: msg.symbol.trim(), tf: msg.tf, limit };
+    }
     default:
       return fail(id, 'unknown_command', `unknown command "${msg.type.slice(0, 40)}"`);
   }
+}
+
+export function isBarLimit(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= MAX_BAR_LIMIT;
 }
 
 /** The symbols array, deduplicated; null when the field is not an array of strings. */

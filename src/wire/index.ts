@@ -8,12 +8,21 @@ export type {
   ServerMessage,
   ServerMessageType,
   WelcomeMessage,
+  WireBar,
   WireFeedStatus,
   WireQuote,
   WireSymbolInfo,
 } from './types.js';
 export {
   ALL_SYMBOLS,
+  BAR_LIMIT_RULE,
+  BAR_TIMEFRAMES,
+  BAR_TIMEFRAME_MS,
+  BAR_TIMEFRAME_RULE,
+  DEFAULT_BAR_LIMIT,
+  MAX_BAR_LIMIT,
+  isBarTimeframe,
+  type BarTimeframe,
   INTERVAL_RULE,
   MAX_INTERVAL_MS,
   MAX_SYMBOL_LENGTH,
@@ -23,8 +32,10 @@ export {
   TOKEN_EXPIRED_REASON,
   isValidInterval,
 } from './limits.js';
-export { parseCommand, type ClientCommand, type CommandError } from './commands.js';
+export { isBarLimit, parseCommand, type ClientCommand, type CommandError } from './commands.js';
 export {
+  barsMessage,
+  type BarsFields,
   epochMessage,
   errorMessage,
   heartbeatMessage,

@@ -26,3 +26,19 @@ export function isValidInterval(value: unknown): value is number {
 }
 
 export const INTERVAL_RULE = `interval must be 0 or an integer from ${MIN_INTERVAL_MS} to ${MAX_INTERVAL_MS} ms`;
+
+/** Bar timeframes a client may ask for (`bars` command, GET /api/bars). */
+export const BAR_TIMEFRAMES = ['1s', '5s', '1m', '5m'] as const;
+export type BarTimeframe = (typeof BAR_TIMEFRAMES)[number];
+/** Length of each timeframe's bars, ms: a bar starts at `ts − ts mod length` (UTC-aligned). */
+export const BAR_TIMEFRAME_MS: Readonly<Record<BarTimeframe, number>> = { '1s': 1_000, '5s': 5_000, '1m': 60_000, '5m': 300_000 };
+/** Bars a client gets when it does not say how many, and the most one request returns. */
+export const DEFAULT_BAR_LIMIT = 300;
+export const MAX_BAR_LIMIT = 3_600;
+
+export function isBarTimeframe(value: unknown): value is BarTimeframe {
+  return typeof value === 'string' && (BAR_TIMEFRAMES as readonly string[]).includes(value);
+}
+
+export const BAR_TIMEFRAME_RULE = `"tf" must be one of ${BAR_TIMEFRAMES.join(', ')}`;
+export const BAR_LIMIT_RULE = `"limit" must be an integer from 1 to ${MAX_BAR_LIMIT}`;

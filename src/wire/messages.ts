@@ -1,4 +1,5 @@
-import type { CommandId, ErrorCode, WelcomeMessage, WireFeedStatus, WireSymbolInfo } from './types.js';
+import type { CommandId, ErrorCode, WelcomeMessage, WireBar, WireFeedStatus, WireSymbolInfo } from './types.js';
+import type { BarTimeframe } from './limits.js';
 
 /**
  * Builders for the low-rate control messages (one per client request or per connection). They use
@@ -64,4 +65,20 @@ export function errorMessage(
 /** `{"type":"refreshed",...}`: the new token is in force; `removed` lists symbols no longer entitled. */
 export function refreshedMessage(id: CommandId | undefined, sub: string, expiresAt: number | null, removed: readonly string[]): string {
   return JSON.stringify({ type: 'refreshed', id, sub, expiresAt, removed: removed.length > 0 ? removed : undefined });
+}
+
+/** The fields of a `bars` reply (also the body of GET /api/bars). */
+export interface BarsFields {
+  symbol: string;
+  tf: BarTimeframe;
+  epoch: string;
+  offset: number;
+  seq: number;
+  volume: number;
+  bars: readonly WireBar[];
+}
+
+/** `{"type":"bars",...}`: a symbol's history at one timeframe, as of a stream offset. */
+export function barsMessage(id: CommandId | undefined, fields: BarsFields): string {
+  return JSON.stringify({ type: 'bars', id, ...fields });
 }

@@ -4,6 +4,8 @@
  * the browser bundle imports this file as is.
  */
 
+import type { BarTimeframe } from './limits.js';
+
 /** A JSON-safe `id` a client attaches to a command, echoed in the replies it causes. */
 export type CommandId = string | number;
 
@@ -28,6 +30,19 @@ export interface WireQuote {
   ts: number;
   /** Per-symbol sequence number, strictly increasing from 1 within one stream epoch. */
   seq: number;
+}
+
+/**
+ * One OHLCV bar: `t` is its start (ms since the Unix epoch, a multiple of the timeframe), `v` the
+ * quantity traded in it. Bars are built by the quote's `ts`.
+ */
+export interface WireBar {
+  t: number;
+  o: number;
+  h: number;
+  l: number;
+  c: number;
+  v: number;
 }
 
 export type FeedState = 'up' | 'stale' | 'down';
@@ -90,6 +105,13 @@ export type ServerMessage =
   | { type: 'heartbeat'; ts: number }
   | { type: 'pong'; id?: CommandId; ts: number }
   | { type: 'refreshed'; id?: CommandId; sub: string; expiresAt: number | null; removed?: string[] }
+  /**
+   * History of one symbol, oldest first (the last bar may be in progress), as of stream `offset`:
+   * every quote up to that offset is in the bars. `seq` is the symbol's seq there (0: none yet) and
+   * `volume` its cumulative volume: a client continues the bars with the quotes of a higher seq,
+   * each adding its volume growth (docs/history.md, the seam rule).
+   */
+  | { type: 'bars'; id?: CommandId; symbol: string; tf: BarTimeframe; epoch: string; offset: number; seq: number; volume: number; bars: WireBar[] }
   | { type: 'error'; id?: CommandId; code: ErrorCode; message: string; symbols?: string[] };
 
 export type ServerMessageType = ServerMessage['type'];
@@ -101,4 +123,5 @@ export type ClientCommandMessage =
   | { type: 'interval'; interval: number; id?: CommandId }
   | { type: 'snapshot'; symbols?: string[]; id?: CommandId }
   | { type: 'ping'; id?: CommandId }
-  | { type: 'refresh'; token: string; id?: CommandId };
+  | { type: 'refresh'; token: string; id?: CommandId }
+  | { type: 'bars'; symbol: string; tf: BarTimeframe; limit?: number; id?: CommandId };

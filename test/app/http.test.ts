@@ -2,6 +2,7 @@
 import assert from 'node:assert/strict';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { request } from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, test } from 'node:test';
@@ -53,7 +54,7 @@ describe('HTTP routes', () => {
     assert.ok(symbols.length >= 30, `${symbols.length} symbols`);
     const moutai = symbols.find((s) => s.symbol === '600519.SH');
     assert.ok(moutai, '600519.SH is listed');
-    assert.deepEqual(Object.keys(moutai).sort(), ['currency', 'exchange', 'name', 'prevClose', 'symbol']);
+    assert.deepEqual(Object.keys(moutai).sort(), ['currency', 'exchange', 'market', 'name', 'prevClose', 'symbol']);
     assert.equal(moutai.currency, 'CNY');
   });
 
@@ -110,6 +111,31 @@ describe('HTTP routes', () => {
     for (const path of ['/../secret.txt', '/%2e%2e/secret.txt', '/assets/%2e%2e%2f..%2fsecret.txt', '/nope.html', '/assets']) {
       assert.equal((await rawGet(server.port, path)).status, 404, path);
     }
+  });
+
+  test('text assets go gzipped to clients that accept it, as they are to the others; a rebuilt file is compressed again', { timeout: 5_000 }, async () => {
+    const script = join(webRoot, 'assets', 'big.js');
+    await writeFile(script, 'console.log("tick");\n'.repeat(2000));
+    const fetchIt = (encoding: string | undefined) =>
+      new Promise<{ headers: Record<string, unknown>; body: Buffer }>((resolve, reject) => {
+        const req = request({ host: '127.0.0.1', port: server.port, path: '/assets/big.js', headers: encoding === undefined ? {} : { 'accept-encoding': encoding } }, (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (c: Buffer) => chunks.push(c)).on('end', () => resolve({ headers: res.headers, body: Buffer.concat(chunks) }));
+        });
+        req.on('error', reject).end();
+      });
+    const zipped = await fetchIt('gzip, deflate, br');
+    assert.equal(zipped.headers['content-encoding'], 'gzip');
+    assert.equal(zipped.headers.vary, 'Accept-Encoding');
+    assert.ok(zipped.body.length < 1000, `${zipped.body.length} bytes gzipped`);
+    assert.equal(gunzipSync(zipped.body).toString(), 'console.log("tick");\n'.repeat(2000));
+    for (const encoding of [undefined, 'identity', 'gzip;q=0']) {
+      const plain = await fetchIt(encoding);
+      assert.equal(plain.headers['content-encoding'], undefined, String(encoding));
+      assert.equal(plain.body.length, 42_000);
+    }
+    await writeFile(script, 'console.log(2);');
+    assert.equal(gunzipSync((await fetchIt('gzip')).body).toString(), 'console.log(2);');
   });
 
   test('wrong method → 405 with Allow, unknown path → 404', { timeout: 5_000 }, async () => {

@@ -228,6 +228,11 @@ describe('TickstreamClient through network faults, against a real server', { tim
     assert.equal(client.last('NVDA'), undefined);
     assert.deepEqual((await within(client.snapshot(['MSFT']), 'the snapshot reply')).map((q) => q.symbol), ['MSFT']);
     assert.ok(Math.abs((await within(client.ping(), 'the pong')) - Date.now()) < 5_000);
+    const history = await within(client.bars('msft', '1m', 120), 'the bars reply');
+    assert.equal(history.symbol, 'MSFT');
+    assert.equal(history.bars.length, 120);
+    assert.ok(history.seq >= 1 && history.volume > 0);
+    await assert.rejects(client.bars('NOPE', '1m'), { name: 'TickstreamError', code: 'unknown_symbol' });
     await assert.rejects(client.subscribe(Array.from({ length: 10_001 }, (_, i) => `S${i}`)), { name: 'TickstreamError', code: 'too_many_symbols' });
     const unknown = client.next('error');
     assert.deepEqual(await client.snapshot(['NOPE']), []);

@@ -112,3 +112,33 @@ describe('serve --workers 2: one market, two processes', { timeout: 60_000 }, ()
     assert.match(cli.stderr(), /workers/);
   });
 });
+
+describe('serve --workers 2: one chart', { timeout: 60_000 }, () => {
+  test('every worker serves the same bars, history included', async () => {
+    const cli = spawnCli(['serve', '--workers', '2', '--port', '0', '--host', '127.0.0.1', '--seed', '8', '--log-format', 'json']);
+    try {
+      const port = await waitForCluster(cli);
+      const [a, b] = await clientsOnTwoWorkers(`ws://127.0.0.1:${port}/?symbols=AAPL`);
+      for (const tf of ['1m', '1s'] as const) {
+        const replies = await Promise.all(
+          [a!, b!].map(async ({ client }, i) => {
+            client.send({ type: 'bars', symbol: 'AAPL', tf, limit: 3600, id: `${tf}-${i}` });
+            return client.next((m) => m.type === 'bars' && m.id === `${tf}-${i}`);
+          }),
+        );
+        const [barsA, barsB] = replies.map((r) => r.bars as Array<{ t: number }>);
+        assert.ok(barsA!.length >= (tf === '1m' ? 300 : 600), `${tf}: ${barsA!.length} bars`);
+        // The bars both replies have closed are identical; only the newest may differ (a tick apart).
+        const common = barsA!.filter((bar) => bar.t < Math.min(barsA!.at(-1)!.t, barsB!.at(-1)!.t));
+        const other = new Map(barsB!.map((bar) => [bar.t, bar]));
+        for (const bar of common) assert.deepEqual(other.get(bar.t), bar, `${tf} bar at ${bar.t}`);
+      }
+      await a!.client.close();
+      await b!.client.close();
+      cli.child.kill('SIGTERM');
+      assert.equal(await cli.exited, 0);
+    } finally {
+      cli.kill();
+    }
+  });
+});

@@ -192,6 +192,14 @@ function randomMessage(rng: Rng, type: ServerMessage['type']): ServerMessage {
       const m = maybe(rng, { type, code: rng.pick(ERROR_CODES), message: randomString(rng) }, 'id', () => randomId(rng));
       return maybe(rng, m, 'symbols', () => randomStrings(rng));
     }
+    case 'bars': {
+      // Bar starts travel as differences, so they are real times here (increasing integers).
+      let t = rng.int(0, 2e12);
+      const bars = Array.from({ length: rng.pick([0, 1, 5]) }, () => ({
+        t: (t += rng.int(1, 1e6)), o: randomNumber(rng), h: randomNumber(rng), l: randomNumber(rng), c: randomNumber(rng), v: randomNumber(rng),
+      }));
+      return maybe(rng, { type, symbol: randomString(rng), tf: rng.pick(['1s', '5s', '1m', '5m'] as const), epoch: randomString(rng), offset: rng.int(0, 1e9), seq: rng.int(0, 1e9), volume: randomNumber(rng), bars }, 'id', () => randomId(rng));
+    }
   }
 }
 
@@ -370,7 +378,7 @@ describe('tickstream.bin.v1 decoder robustness', { timeout: 120_000 }, () => {
     expectDecodeError(new Uint8Array(0), /empty frame/);
     expectDecodeError(new Uint8Array([2, 6, 0, 0, 0]), /unsupported format version 2 \(this decoder reads version 1 only\)/);
     expectDecodeError(new Uint8Array([0x7b, 0x22]), /unsupported format version 123/); // a JSON text frame
-    expectDecodeError(new Uint8Array([1, 0x0d]), /unknown message type code 0x0d/);
+    expectDecodeError(new Uint8Array([1, 0x0e]), /unknown message type code 0x0e/);
     expectDecodeError(new Uint8Array([1, 0x00]), /unknown message type code 0x00/);
     expectDecodeError(new Uint8Array([1, 9, 0, 2, 0]), /1 trailing byte after the heartbeat message/);
     expectDecodeError(new Uint8Array([1, 10, 0x10, 0, 0]), /pong flags: reserved bits set/);

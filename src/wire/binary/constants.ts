@@ -24,9 +24,10 @@ export const MESSAGE_CODES = {
   pong: 0x0a,
   refreshed: 0x0b,
   error: 0x0c,
+  bars: 0x0d,
 } as const satisfies Record<ServerMessageType, number>;
 
-/** The inverse of MESSAGE_CODES, indexed by code (index 0 and codes above 0x0c are unknown). */
+/** The inverse of MESSAGE_CODES, indexed by code (index 0 and codes above 0x0d are unknown). */
 export const MESSAGE_TYPES: readonly (ServerMessageType | undefined)[] = (() => {
   const types: (ServerMessageType | undefined)[] = [];
   for (const [type, code] of Object.entries(MESSAGE_CODES)) types[code] = type as ServerMessageType;

@@ -4,7 +4,8 @@
  * another format version, invalid UTF-8, a count larger than the bytes left...). Every frame decodes
  * alone: no state is kept between calls.
  */
-import type { CommandId, ErrorCode, FeedState, ServerMessage, WireFeedStatus, WireQuote, WireSymbolInfo } from '../types.js';
+import type { CommandId, ErrorCode, FeedState, ServerMessage, WireBar, WireFeedStatus, WireQuote, WireSymbolInfo } from '../types.js';
+import { isBarTimeframe } from '../limits.js';
 import {
   BINARY_FORMAT_VERSION,
   FLAG_EXPIRES_AT,
@@ -166,6 +167,27 @@ function readServerMessage(r: ByteReader): ServerMessage {
       const message = r.str('error message');
       const m: Msg<'error'> = id !== undefined ? { type, id, code, message } : { type, code, message };
       if (flags & FLAG_SYMBOLS) m.symbols = readStrings(r, 'error symbols');
+      return m;
+    }
+    case 'bars': {
+      const flags = readFlags(r, FLAG_ID | FLAG_ID_NUMBER, type);
+      const id = readOptionalId(r, flags, type);
+      const symbol = r.str('bars symbol');
+      const tf = r.str('bars tf');
+      if (!isBarTimeframe(tf)) r.fail(`bars: unknown timeframe ${JSON.stringify(tf)}`);
+      const epoch = r.str('bars epoch');
+      const offset = readNum(r, 'bars offset');
+      const seq = readNum(r, 'bars seq');
+      const volume = readNum(r, 'bars volume');
+      const n = r.count('bar count', 12); // six `num`s of at least 2 bytes each
+      const bars: WireBar[] = new Array(n);
+      let t = 0;
+      for (let i = 0; i < n; i++) {
+        t += readNum(r, 'bar t');
+        bars[i] = { t, o: readNum(r, 'bar o'), h: readNum(r, 'bar h'), l: readNum(r, 'bar l'), c: readNum(r, 'bar c'), v: readNum(r, 'bar v') };
+      }
+      const m: Msg<'bars'> = { type, symbol, tf, epoch, offset, seq, volume, bars };
+      if (id !== undefined) m.id = id;
       return m;
     }
   }

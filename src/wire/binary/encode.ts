@@ -157,6 +157,29 @@ export function writeServerMessage(w: ByteWriter, m: ServerMessage): void {
       w.str(m.message);
       if (m.symbols !== undefined) writeStrings(w, m.symbols);
       return;
+    case 'bars': {
+      w.u8(idFlags(m.id));
+      if (m.id !== undefined) writeId(w, m.id);
+      w.str(m.symbol);
+      w.str(m.tf);
+      w.str(m.epoch);
+      writeNum(w, m.offset);
+      writeNum(w, m.seq);
+      writeNum(w, m.volume);
+      w.varuint(arrayLength(m.bars));
+      // Bar starts as differences from the previous one (the first from 0): a few bytes each.
+      let previous = 0;
+      for (const bar of m.bars) {
+        writeNum(w, bar.t - previous);
+        previous = bar.t;
+        writeNum(w, bar.o);
+        writeNum(w, bar.h);
+        writeNum(w, bar.l);
+        writeNum(w, bar.c);
+        writeNum(w, bar.v);
+      }
+      return;
+    }
   }
 }
 

@@ -10,8 +10,10 @@ import { AggregatorRegistry } from 'prom-client';
 import { ClusterFanout } from '../broker/cluster-fanout.js';
 import { isSubscribeMessage } from '../broker/cluster-messages.js';
 import { FeedStream } from '../broker/feed-stream.js';
+import { InterestUnion } from '../broker/interest-union.js';
 import type { QuoteFeed } from '../market/index.js';
 import { isControlMessage, type ControlMessage } from './cluster-control.js';
+import { isInterestMessage } from './interest-sharing.js';
 import type { WorkerHealth } from './routes.js';
 
 export interface ClusterPrimaryOptions {
@@ -40,6 +42,8 @@ export class ClusterPrimary {
   private readonly statsQuestions = new Map<number, (worker: Worker, stats: WorkerHealth) => void>();
   private nextQuestion = 1;
   private readonly startedAt = new Map<Worker, number>();
+  /** The clients' interest over every worker, for an interest-driven feed (interest-sharing.ts). */
+  private readonly interest: InterestUnion;
   private restartDelayMs = MIN_RESTART_DELAY_MS;
   private stopping = false;
   private announced = false;
@@ -49,6 +53,8 @@ export class ClusterPrimary {
   constructor(options: ClusterPrimaryOptions) {
     this.options = options;
     this.logger = options.logger;
+    const feed = options.feed;
+    this.interest = new InterestUnion((symbols) => feed?.interest?.(symbols));
     this.stream = options.feed === null ? null : new FeedStream(options.feed, { logger: options.logger.child({ component: 'stream' }) });
     this.fanout =
       this.stream === null
@@ -98,6 +104,7 @@ export class ClusterPrimary {
 
   private onExit(worker: Worker, code: number | null, signal: string | null): void {
     this.fanout?.remove(worker);
+    this.interest.delete(String(worker.id));
     const lived = Date.now() - (this.startedAt.get(worker) ?? 0);
     this.startedAt.delete(worker);
     if (this.stopping) return;
@@ -112,6 +119,7 @@ export class ClusterPrimary {
   private onMessage(worker: Worker, message: unknown): void {
     // The worker is listening: from now on it gets the current state, then every stream event.
     if (isSubscribeMessage(message)) return this.fanout?.add(worker);
+    if (isInterestMessage(message)) return this.interest.set(String(worker.id), message.tickstreamInterest);
     if (!isControlMessage(message)) return;
     switch (message.tickstreamControl) {
       case 'stats':

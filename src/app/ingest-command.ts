@@ -16,7 +16,8 @@ import { createLogger } from './logger.js';
 import { registerUpstreamMetrics } from './metrics.js';
 import { hasUpstreamStats } from '../market/upstream/index.js';
 import { sendJson, sendReadiness } from './routes.js';
-import { buildFeed, exitOnCrash, serveArgsConfig, waitForShutdownSignal, warnWithoutClients } from './serve-command.js';
+import { buildFeed, exitOnCrash, serveArgsConfig, waitForShutdownSignal } from './serve-command.js';
+import { followEdgeInterest } from './interest-sharing.js';
 
 export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
   const parsed = parseArgs({ args: [...argv], options: serveArgsConfig(), strict: true, allowPositionals: true, allowNegative: true });
@@ -33,7 +34,8 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
 
   await checkBroker(config.broker);
   const feed = await buildFeed(config, logger);
-  warnWithoutClients(feed, logger, 'ingest');
+  // An interest-driven feed subscribes upstream to what the clients of every edge want.
+  const stopFollowing = followEdgeInterest(feed, { url: config.broker, prefix: config.brokerPrefix }, logger);
   const stream = new FeedStream(feed, { logger: logger.child({ component: 'stream' }) });
   const publisher = createBrokerPublisher(config.broker, config.brokerPrefix, () => stream.state.snapshot(false), logger);
   await publisher.start();
@@ -74,6 +76,7 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
   return waitForShutdownSignal(async () => {
     // Edges tell their clients at once, instead of noticing the silence 3 s later.
     publisher.status({ state: 'down', reason: 'ingest stopped' });
+    await stopFollowing();
     await stream.stop();
     await bars.stop();
     await publisher.stop();

@@ -8,7 +8,7 @@ import { parseArgs, type ParseArgsConfig } from 'node:util';
 import type { Logger } from 'pino';
 import { ClusterWorkerSource } from '../broker/cluster-worker-source.js';
 import { DEFAULT_UNIVERSE, FeedSpecError, createFeed, type FeedSettings, type QuoteFeed } from '../market/index.js';
-import { BinanceFeed, hasUpstreamStats } from '../market/upstream/index.js';
+import { hasUpstreamStats } from '../market/upstream/index.js';
 import { checkBroker } from './broker-source.js';
 import { ClusterPrimary } from './cluster-primary.js';
 import { WorkerClusterView } from './cluster-worker.js';
@@ -16,6 +16,7 @@ import { ConfigError, loadServeConfig } from './config.js';
 import { serveHelp } from './help.js';
 import { createLogger } from './logger.js';
 import { registerUpstreamMetrics } from './metrics.js';
+import { shareInterest } from './interest-sharing.js';
 import { SERVE_OPTIONS, type ServeConfig } from './options.js';
 import { startServer, type TickstreamServer, type TickstreamServerOptions } from './server.js';
 
@@ -63,10 +64,12 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
 
   const shutdown = listenForShutdown(logger);
   let server: TickstreamServer;
+  let stopSharing: () => Promise<void> = () => Promise.resolve();
   try {
     const stream = await streamOptions(config, logger);
     server = await startServer({ ...serverOptions, ...stream, logger });
     connectFeed(server, stream.feed);
+    stopSharing = shareInterest(server, config.broker === undefined ? undefined : { url: config.broker, prefix: config.brokerPrefix }, logger);
   } catch (err) {
     if (err instanceof FeedSpecError) throw new ConfigError(`--feed: ${err.message}`);
     if (err instanceof ConfigError) throw err;
@@ -74,7 +77,10 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     return 1;
   }
   exitOnCrash(logger, () => server.close(1011, 'internal error'));
-  return shutdown.run(() => server.close());
+  return shutdown.run(async () => {
+    await stopSharing();
+    await server.close();
+  });
 }
 
 /** How long a crashing process gives its clients' close handshakes before it exits anyway. */
@@ -142,7 +148,6 @@ export async function buildFeed(config: ServeConfig, logger: Logger): Promise<Qu
 
 async function runClusterPrimary(config: ServeConfig, logger: Logger): Promise<number> {
   const feed = config.broker === undefined ? await buildFeed(config, logger) : null;
-  if (feed !== null) warnWithoutClients(feed, logger, '--workers');
   const primary = new ClusterPrimary({ workers: config.workers, feed, logger, shutdownDeadlineMs: SHUTDOWN_DEADLINE_MS });
   await primary.start();
   return waitForShutdownSignal(() => primary.stop(), logger);
@@ -206,17 +211,6 @@ export function connectFeed(server: TickstreamServer, feed: TickstreamServerOpti
   const interest = feed.interest?.bind(feed);
   if (interest !== undefined) server.hub.watchInterest(interest);
   if (hasUpstreamStats(feed)) registerUpstreamMetrics(server.metrics.registry, feed);
-}
-
-/**
- * Interest-driven upstream subscriptions follow the clients of the process that runs the feed; with
- * `--workers` or `ingest` the clients are elsewhere and their interest does not travel (yet), so only
- * the always-on list is subscribed. Say so once at startup rather than look broken.
- */
-export function warnWithoutClients(feed: QuoteFeed, logger: Logger, where: string): void {
-  if (feed instanceof BinanceFeed && feed.mode === 'interest') {
-    logger.warn({ feed: feed.name }, `${where}: the clients are in other processes, so interest-driven subscriptions only cover the always-on list; give --feed-symbols to subscribe to fixed symbols`);
-  }
 }
 
 /** What the simulator (and any feed that honours them) takes from the configuration. */

@@ -6,7 +6,8 @@
 // generated ticks / wall seconds is the ceiling one process can feed to the hub.
 // A second, smaller measurement compares the two ways of timing Poisson ticks per symbol that were
 // considered: the aggregate marked process the simulator uses vs a binary heap of next-tick times.
-import { MarketSimulator, Xoshiro128 } from '../src/market/index.js';
+import { MarketSimulator } from '../src/market/index.js';
+import { Xoshiro128 } from '../src/market/rng.js';
 
 function arg(name: string, fallback: number): number {
   const hit = process.argv.find((a) => a.startsWith(`--${name}=`));

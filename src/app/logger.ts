@@ -3,9 +3,19 @@
  * pino-pretty runs as an in-process stream rather than a worker transport so that the final lines
  * written during shutdown are never lost when the process exits.
  */
+import { createRequire } from 'node:module';
 import { pino, type Logger } from 'pino';
-import pretty from 'pino-pretty';
+import type { PrettyOptions, PrettyStream } from 'pino-pretty';
 import { redactUrl } from '../hub/index.js';
+
+/**
+ * pino-pretty is loaded when a pretty logger is made, not when this module is: a program that
+ * embeds the server (or logs JSON) never loads it.
+ */
+function loadPretty(): (options: PrettyOptions) => PrettyStream {
+  const required = createRequire(import.meta.url)('pino-pretty') as { default?: unknown } | ((options: PrettyOptions) => PrettyStream);
+  return (typeof required === 'function' ? required : required.default) as (options: PrettyOptions) => PrettyStream;
+}
 
 export type LogFormat = 'json' | 'pretty';
 
@@ -28,7 +38,7 @@ export function createLogger(options: LoggerOptions = {}): Logger {
     redact: { paths: ['authorization', '*.authorization', 'headers.authorization', '*.headers.authorization'], censor: '***' },
   };
   if (format === 'pretty') {
-    const stream = pretty({
+    const stream = loadPretty()({
       colorize: process.stdout.isTTY === true,
       translateTime: 'SYS:HH:MM:ss.l',
       ignore: 'pid,hostname,name',

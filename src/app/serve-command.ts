@@ -2,6 +2,7 @@
  * `tickstream serve`: reads the configuration, starts the server, and shuts it down cleanly on
  * SIGINT / SIGTERM (every client gets close 1001, exit code 0, forced exit after 5 s).
  */
+import { CloseCode } from '../protocol/constants.js';
 import cluster from 'node:cluster';
 import { readFileSync } from 'node:fs';
 import { parseArgs, type ParseArgsConfig } from 'node:util';
@@ -76,7 +77,7 @@ export async function runServe(argv: readonly string[], env: NodeJS.ProcessEnv):
     logger.fatal({ err, host: config.host, port: config.port }, `cannot start: ${(err as Error).message}`);
     return 1;
   }
-  exitOnCrash(logger, () => server.close(1011, 'internal error'));
+  exitOnCrash(logger, () => server.close(CloseCode.InternalError, 'internal error'));
   return shutdown.run(async () => {
     await stopSharing();
     await server.close();

@@ -3,6 +3,7 @@
  * (http:// + ws://, or https:// + wss:// with a certificate), as the article describes:
  * the WebSocket handshake is an HTTP request on the same port as the pages and the API.
  */
+import { CloseCode } from '../protocol/constants.js';
 import { createServer as createHttpServer, type IncomingMessage, type Server as HttpServer, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -195,7 +196,7 @@ export async function startServer(options: TickstreamServerOptions = {}): Promis
   logger.info({ url, wsUrl, port: address.port, source: source.name, epoch: liveHub.cache.epoch }, 'listening');
 
   let closing: Promise<void> | undefined;
-  const close = (code = 1001, reason = 'server shutting down'): Promise<void> => {
+  const close = (code: number = CloseCode.GoingAway, reason = 'server shutting down'): Promise<void> => {
     closing ??= (async () => {
       logger.info({ clients: wss.clients.size, code }, 'shutting down');
       const httpClosed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -4,6 +4,7 @@
  * exponential backoff + jitter whenever the server goes away — unless the server's answer means
  * retrying cannot help (see watch-retry.ts): then it says why and what to do, and exits 1.
  */
+import { CloseCode } from '../protocol/constants.js';
 import { X509Certificate } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { get as httpGet, type IncomingMessage } from 'node:http';
@@ -185,7 +186,7 @@ export class QuoteWatcher {
       clearTimeout(forced);
       this.restore();
     });
-    conn.close(1000, 'watcher exiting');
+    conn.close(CloseCode.Normal, 'watcher exiting');
   }
 
   private restore(): void {

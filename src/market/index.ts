@@ -48,5 +48,7 @@ export {
   priceChange,
   type PriceBand,
 } from './price-rules.js';
-// bench/simulator-rate.ts measures the PRNG on its own; the other rng internals stay private.
-export { Xoshiro128 } from './rng.js';
+// Bars and exchange calendars: what the history API serves (docs/history.md).
+export { BarBook, TIMEFRAMES, TIMEFRAME_MS, TIMEFRAME_CAPACITY, type Bar, type BarsSnapshot, type HistoryBars, type HistorySeries, type Tick, type Timeframe } from './bars/index.js';
+export { CALENDARS, calendarForExchange, marketStateAt, type MarketCalendar, type MarketStateAt, type SessionState } from './sessions/index.js';
+// The simulator's PRNG stays private (bench/simulator-rate.ts imports it from rng.ts directly).

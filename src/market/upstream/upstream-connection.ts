@@ -1,3 +1,4 @@
+import { CloseCode } from '../../protocol/constants.js';
 import { HandshakeRefusedError } from '../../protocol/index.js';
 import { connect, type WebSocketConnection } from '../../transport/index.js';
 import { Backoff, type BackoffOptions } from './backoff.js';
@@ -136,7 +137,7 @@ export class UpstreamConnection {
     const link = this.current;
     if (link === undefined || !link.open) return;
     link.ending = { kind: 'fail', failure };
-    link.conn.close(1000, 'closing');
+    link.conn.close(CloseCode.Normal, 'closing');
   }
 
   /** Drops the current connection as an ordinary failure: the next attempt follows the backoff. */
@@ -144,7 +145,7 @@ export class UpstreamConnection {
     const link = this.current;
     if (link === undefined || !link.open) return;
     link.ending = { kind: 'drop', reason };
-    link.conn.close(1000, 'reconnecting');
+    link.conn.close(CloseCode.Normal, 'reconnecting');
   }
 
   /** Closes the current connection and reconnects at once (plus a little jitter): rotation, server shutdown. */
@@ -152,7 +153,7 @@ export class UpstreamConnection {
     const link = this.current;
     if (link === undefined || !link.open) return;
     link.ending = { kind: 'restart', reason };
-    link.conn.close(1000, 'reconnecting');
+    link.conn.close(CloseCode.Normal, 'reconnecting');
   }
 
   /** Closes for good; resolves once the socket is gone (bounded: a peer that never answers is dropped). */
@@ -354,7 +355,7 @@ class Link implements UpstreamLink {
         resolve();
       });
       this.ending ??= { kind: 'restart', reason: 'stopped' };
-      if (this.conn.readyState === 1) this.conn.close(1000, 'stopping');
+      if (this.conn.readyState === 1) this.conn.close(CloseCode.Normal, 'stopping');
       else this.conn.terminate();
     });
   }

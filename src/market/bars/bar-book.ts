@@ -76,13 +76,8 @@ export class BarBook {
     s.volume = volume;
     const rings = s.rings;
     for (let k = 0; k < rings.length; k++) {
-      const ring = rings[k]!;
       const ms = MS[k]!;
-      const start = ts - (ts % ms);
-      const newest = ring.lastStart;
-      if (start > newest) ring.push(start, last, last, last, last, traded);
-      else if (start === newest) ring.updateLast(last, last, last, traded);
-      else ring.addVolume(traded);
+      rings[k]!.fold(ts - (ts % ms), last, traded);
     }
   }
 

@@ -15,6 +15,8 @@ export class BarRing {
   /** Index (in bars) of the oldest bar. */
   private head = 0;
   private count = 0;
+  /** Offset in `data` of the newest bar (-1 when empty): the one every tick touches, kept at hand. */
+  private newest = -1;
 
   constructor(capacity: number) {
     if (!Number.isInteger(capacity) || capacity < 1) throw new RangeError(`bar ring capacity must be a positive integer, got ${capacity}`);
@@ -43,12 +45,38 @@ export class BarRing {
       this.head = (this.head + 1) % this.capacity;
     }
     const d = this.data;
+    this.newest = index;
     d[index] = t;
     d[index + 1] = o;
     d[index + 2] = h;
     d[index + 3] = l;
     d[index + 4] = c;
     d[index + 5] = v;
+  }
+
+  /**
+   * Folds one trade into the ring: into the newest bar when it starts at `start`, as a new bar when
+   * `start` is later, as volume only when earlier (a late trade). The per-tick path: one comparison
+   * on the newest bar, no index arithmetic.
+   */
+  fold(start: number, price: number, traded: number): void {
+    const i = this.newest;
+    if (i >= 0) {
+      const d = this.data;
+      const t = d[i]!;
+      if (start === t) {
+        if (price > d[i + 2]!) d[i + 2] = price;
+        if (price < d[i + 3]!) d[i + 3] = price;
+        d[i + 4] = price;
+        d[i + 5]! += traded;
+        return;
+      }
+      if (start < t) {
+        d[i + 5]! += traded;
+        return;
+      }
+    }
+    this.push(start, price, price, price, price, traded);
   }
 
   /** Folds a trade (or a finer bar) into the newest bar. */
@@ -121,5 +149,6 @@ export class BarRing {
     for (let k = 0; k < this.count; k++) bigger.set(this.data.subarray(this.slot(k), this.slot(k) + STRIDE), k * STRIDE);
     this.data = bigger;
     this.head = 0;
+    this.newest = this.count === 0 ? -1 : (this.count - 1) * STRIDE;
   }
 }

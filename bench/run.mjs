@@ -48,7 +48,10 @@ const cfg = {
   M2: { clients: Q ? 200 : 1000, size: 120, mode: 'rate', rate: 100, warmup: Q ? 0.3 : 1, measure: Q ? 2 : 5 },
   M3: { clients: Q ? 2000 : 10000, concurrency: 100 },
   M4: { clients: Q ? 2000 : 10000, concurrency: 100, warmup: Q ? 2000 : 10000 },
-  M5: { clients: Q ? 200 : 1000, symbols: 500, perClient: 50, ticksPerSecond: 10000, warmup: Q ? 0.5 : 1, measure: Q ? 2 : 5 },
+  M5: {
+    clients: Q ? 200 : 1000, symbols: 500, perClient: 50, ticksPerSecond: 10000, warmup: Q ? 0.5 : 1, measure: Q ? 2 : 5,
+    saturating: { clients: Q ? 200 : 1000, symbols: 2000, perClient: 50, ticksPerSecond: 50000, warmup: Q ? 0.5 : 2, measure: Q ? 2 : 5 },
+  },
   // ~100,000 quotes/s delivered (each tick reaches ~100 of the clients): the issue's latency point.
   M7: { clients: Q ? 200 : 1000, symbols: 500, perClient: 50, ticksPerSecond: 1000, warmup: Q ? 0.5 : 1, measure: Q ? 2 : 5 },
   // ~1.2 KB quote batches: large enough that every server's deflate actually compresses
@@ -86,7 +89,7 @@ const runner = makeRunner({
 });
 
 for (const s of opts.servers ?? []) {
-  if (!serverScripts[s] && s !== 'tickstream-service' && s !== 'ws-service') throw new Error(`unknown server ${s}`);
+  if (!serverScripts[s] && s !== 'tickstream-service' && s !== 'ws-service' && s !== 'uws-service') throw new Error(`unknown server ${s}`);
 }
 // M1-M4/M6 compare transports; M5 maps ws -> ws-service and tickstream -> tickstream-service.
 const selectedServers = (opts.servers ?? TRANSPORT_SERVERS).filter((s) => {

@@ -54,6 +54,7 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
   const kinds = [];
   const want = (names) => !servers || names.some((n) => servers.includes(n));
   if (want(['ws', 'ws-service'])) kinds.push('ws-service');
+  if (want(['uws', 'uws-service'])) kinds.push('uws-service');
   if (want(['tickstream', 'tickstream-service'])) {
     if (existsSync(cli)) kinds.push('tickstream-service', 'tickstream-workers-2');
     else log('M5: tickstream-service skipped: dist/src/app/cli.js not built');
@@ -65,16 +66,16 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
   const lists = watchlists(symbols, cfg.clients, cfg.perClient);
   mkdirSync(join(benchDir, '.build'), { recursive: true });
 
-  async function once(kind, interval) {
-    const pathsFile = join(benchDir, '.build', `m5-paths-${interval}.txt`);
-    writeFileSync(pathsFile, lists.map((l) => `/?symbols=${l.join(',')}&interval=${interval}`).join('\n') + '\n');
+  async function once(kind, interval, load = cfg, loadLists = lists) {
+    const pathsFile = join(benchDir, '.build', `m5-paths-${interval}-${load.symbols}.txt`);
+    writeFileSync(pathsFile, loadLists.map((l) => `/?symbols=${l.join(',')}&interval=${interval}`).join('\n') + '\n');
     const port = await freePort();
-    const flags = ['--port', port, '--host', '127.0.0.1', '--symbols', cfg.symbols, '--ticks-per-second', cfg.ticksPerSecond,
+    const flags = ['--port', port, '--host', '127.0.0.1', '--symbols', load.symbols, '--ticks-per-second', load.ticksPerSecond,
       '--seed', 1, '--interval', interval, '--log-level', 'warn'].map(String);
     // --workers 2: the primary runs the feed, two workers serve; same core budget (CPU 0) as the others.
     const workers = kind === 'tickstream-workers-2';
-    const args = kind === 'ws-service'
-      ? [join(benchDir, 'servers/ws-quote-service.mjs'), ...flags]
+    const args = kind === 'ws-service' || kind === 'uws-service'
+      ? [join(benchDir, `servers/${kind === 'ws-service' ? 'ws' : 'uws'}-quote-service.mjs`), ...flags]
       : [cli, 'serve', ...flags, ...(workers ? ['--workers', '2', '--log-level', 'info', '--log-format', 'json'] : [])];
     const proc = spawnPinned(0, process.execPath, args, { cwd: rootDir, env: { ...process.env, NODE_ENV: 'production' } });
     const pids = () => [proc.pid, ...childPids(proc.pid)];
@@ -82,7 +83,7 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
     try {
       if (workers) await proc.waitFor((e) => e.msg === 'cluster listening', 20000, 'cluster listening');
       else await waitForPort(port, proc, 20000);
-      return await measureService({ runner, port, pathsFile, cfg, measureS: interval > 0 ? Math.max(cfg.measure, 5) : cfg.measure,
+      return await measureService({ runner, port, pathsFile, cfg: load, measureS: interval > 0 ? Math.max(load.measure, 5) : load.measure,
         cpuSeconds: () => sumOver(pids(), readCpuSeconds), rssBytes: () => sumOver(pids(), readRss), log, label: `M5 ${kind}`, started: (l) => (lg = l) });
     } finally {
       if (lg) await lg.stop();
@@ -95,6 +96,13 @@ export async function runM5({ runner, cfg, rootDir, benchDir, distRoot, measure,
   out.push([`M5 real service, every tick: ${cfg.ticksPerSecond} ticks/s over ${cfg.symbols} symbols, ${cfg.clients} clients × ${cfg.perClient} symbols (higher is better; latency = quote ts → receipt, ms resolution, includes the simulator's batching)`, perTick]);
   const perSecond = await measure('M5-1s', kinds, (k) => once(k, 1000));
   out.push([`M5 real service, 1 s interval: same load, each client gets one conflated batch per second (look at server CPU)`, perSecond]);
+  if (cfg.saturating) {
+    // Every service CPU-bound: more symbols and ticks than one core can deliver to every client.
+    const sat = cfg.saturating;
+    const satLists = watchlists(buildUniverse(sat.symbols).map((s) => s.symbol), sat.clients, sat.perClient);
+    const saturated = await measure('M5-sat', kinds.filter((k) => k !== 'tickstream-workers-2'), (k) => once(k, 0, sat, satLists));
+    out.push([`M5 saturating, every tick: ${sat.ticksPerSecond} ticks/s over ${sat.symbols} symbols, ${sat.clients} clients × ${sat.perClient} symbols, server on one core (quotes/s delivered: higher is better)`, saturated]);
+  }
   return out;
 }
 

@@ -192,7 +192,7 @@ export class MarketSimulator implements QuoteFeed {
     this.nextArrivalMs = this.rng.nextExponential(this.meanGapMs);
   }
 
-  /** The made-up history (empty unless the history option is on), as reported to FeedSink.history. */
+  /** The made-up history (empty unless the history option is on, and once start() has reported it). */
   historySeries(): readonly HistorySeries[] {
     return this.history;
   }
@@ -251,7 +251,11 @@ export class MarketSimulator implements QuoteFeed {
     this.started = true;
     if (this.stopped) return; // stopped before it started: nothing to report
     sink.universe(this.symbolInfos.map(neutralInfo));
-    if (this.history.length > 0) sink.history?.(this.history);
+    if (this.history.length > 0) {
+      sink.history?.(this.history);
+      // The sink has folded it into its bars: holding the columns any longer would only cost memory.
+      this.history.length = 0;
+    }
     sink.quotes(this.snapshot());
     sink.status({ state: 'up' });
     let previous = performance.now();

@@ -38,15 +38,16 @@ export async function runIngest(argv: readonly string[], env: NodeJS.ProcessEnv)
   const stopFollowing = followEdgeInterest(feed, { url: config.broker, prefix: config.brokerPrefix }, logger);
   const stream = new FeedStream(feed, { logger: logger.child({ component: 'stream' }) });
   const publisher = createBrokerPublisher(config.broker, config.brokerPrefix, () => stream.state.snapshot(false), logger);
-  await publisher.start();
   // The day's bars go to Redis beside the stream, so an edge started later has the charts too.
   const bars = new RedisBarsWriter({ url: config.broker, prefix: config.brokerPrefix, state: () => stream.state, logger: logger.child({ component: 'bars' }) });
   bars.start();
-  // The feed first, then its history saved, then the stream published: an edge that reads the first
-  // snapshot finds the bars of the day already there.
+  // The feed first, then its history saved, then the publisher started and the stream published:
+  // the first state of this epoch that an edge reads is complete (universe, quotes, status) and the
+  // bars of the day are already there.
   await stream.run();
   await bars.waitReady();
   await bars.flush();
+  await publisher.start();
   stream.addSink(publisher);
 
   const registry = ingestMetrics(stream, publisher);

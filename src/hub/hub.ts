@@ -235,7 +235,9 @@ export class QuoteHub implements StreamSink {
       // Same epoch, resynchronised after lost data: what changed goes out like live ticks.
       this.router.route(outcome.changed);
     }
-    if (!sameStatus(statusBefore, this.cache.status)) this.broadcast(statusMessage(this.cache.status));
+    // After a new epoch every client is told the new stream's status, even if it reads the same as the
+    // last one it heard (which was the old stream's, or this edge's own 'stale' cleared meanwhile).
+    if (outcome.epochChanged || !sameStatus(statusBefore, this.cache.status)) this.broadcast(statusMessage(this.cache.status));
   }
 
   quotes(batch: readonly StreamQuote[]): void {

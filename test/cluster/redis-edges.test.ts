@@ -320,9 +320,11 @@ describe('bars through Redis', { timeout: 90_000 }, () => {
     for (const tf of ['1m', '1s'] as const) {
       const [a, b] = [await bars(first.port, tf), await bars(second.port, tf)];
       assert.ok(b.length >= (tf === '1m' ? 300 : 600), `${tf}: the late edge has the history (${b.length} bars)`);
-      // Bars closed before the second edge started come from what the ingest saved: identical.
+      // Bars that ended well before the second edge started come from what the ingest saved: identical.
+      // (The bar in progress at its snapshot may differ: docs/history.md, many processes.)
       const byTime = new Map(a.map((bar) => [bar.t, bar]));
-      const closedBefore = b.filter((bar) => bar.t < secondStarted - 3000 && bar.t < a.at(-1)!.t);
+      const length = tf === '1m' ? 60_000 : 1_000;
+      const closedBefore = b.filter((bar) => bar.t + length < secondStarted - 3000);
       assert.ok(closedBefore.length > 100, `${tf}: ${closedBefore.length} bars to compare`);
       for (const bar of closedBefore) assert.deepEqual(bar, byTime.get(bar.t), `${tf} bar at ${bar.t}`);
     }

@@ -50,12 +50,13 @@ describe('hub: stream events', { timeout: 10_000 }, () => {
     await hub.stop();
   });
 
-  test('a new epoch: notice, then a fresh snapshot; no value of the old epoch after the notice', async () => {
+  test('a new epoch: notice, a fresh snapshot, the new stream\'s status; no value of the old epoch after the notice', async () => {
     const { hub, conn, sink } = await setup(1000);
     sink.quotes([sq('AAPL', 101, 6)]); // pending in the 1 s group: must never be pushed now
     sink.reset(snapshot('e2', [sq('AAPL', 150, 1), sq('MSFT', 250, 1)]));
     const after = conn.messages().slice(2);
-    assert.deepEqual(after.map((m) => m.type), ['epoch', 'snapshot']);
+    // The status goes out even though it reads as before: it is the new stream's.
+    assert.deepEqual(after.map((m) => m.type), ['epoch', 'snapshot', 'status']);
     assert.deepEqual(after[0], { type: 'epoch', epoch: 'e2', previous: 'e1' });
     assert.deepEqual(prices(after[1]!), [['AAPL', 150], ['MSFT', 250]]);
     // seq 1 in the new epoch is accepted although it is lower than the old epoch's 6.

@@ -212,8 +212,12 @@ describe('dashboard reconnects across a server restart', () => {
       await page.evaluate(() => Object.assign(globalThis, { sameDocument: true }));
 
       await server.close();
-      await page.waitForSelector('#status[data-state="reconnecting"]', { timeout: 5000 });
-      assert.match((await page.textContent('#status')) ?? '', /^Reconnecting in \d+s$/);
+      // State and text read together: a fast retry can move the pill on between two separate reads.
+      type Pill = { dataset: { state?: string }; textContent: string | null };
+      await page.waitForFunction(() => {
+        const pill = (globalThis as unknown as { document: { querySelector(s: string): Pill | null } }).document.querySelector('#status');
+        return pill?.dataset.state === 'reconnecting' && /^Reconnecting in \d+s$/.test(pill.textContent ?? '');
+      }, undefined, { timeout: 5000 });
 
       const oldEpoch = await page.getAttribute('html', 'data-epoch');
       server = await startWebServer(port);

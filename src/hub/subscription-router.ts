@@ -1,3 +1,4 @@
+import { InterestUnion } from '../broker/interest-union.js';
 import type { StreamQuote } from '../broker/stream.js';
 import { CadenceScheduler } from './cadence-scheduler.js';
 import { DeliveryGroups, groupKey, type DeliveryGroup } from './delivery-groups.js';
@@ -61,14 +62,12 @@ export class SubscriptionRouter {
    * per tick). For feeds that subscribe upstream only to what clients want.
    */
   watchInterest(listener: (symbols: ReadonlySet<string>) => void): void {
+    // One source (this process's clients); the union tells the listener only when the set changed.
+    const union = new InterestUnion(listener);
     let queued = false;
-    let told: ReadonlySet<string> | null = null;
     const tell = (): void => {
       queued = false;
-      const now = new Set(this.groups.topicSymbols());
-      if (told !== null && told.size === now.size && [...now].every((symbol) => told!.has(symbol))) return;
-      told = now;
-      listener(now);
+      union.set('clients', this.groups.topicSymbols());
     };
     this.groups.onTopicsChanged = () => {
       if (queued) return;

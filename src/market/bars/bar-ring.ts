@@ -89,11 +89,6 @@ export class BarRing {
     d[i + 5]! += v;
   }
 
-  /** Adds volume to the newest bar without moving its prices (a late trade of an earlier bar). */
-  addVolume(v: number): void {
-    this.data[this.slot(this.count - 1) + 5]! += v;
-  }
-
   /** The newest `limit` bars, oldest first, as objects. */
   last(limit: number): Bar[] {
     const n = Math.max(0, Math.min(limit, this.count));
